@@ -1,0 +1,1 @@
+"""Support code shared by the student release and the autograder: module loading, test checks."""

@@ -1,0 +1,119 @@
+"""The grading harness: normalise the submission, let otter grade it, write results.json.
+
+Gradescope runs `source/run_otter.py`, which calls `main("/autograder")`; `python build.py grade`
+runs the same file on a Gradescope layout in a temporary directory. results.json is always
+written: a crash anywhere still gives every test a score of 0 and a message the student can act on,
+and the details go to stdout, which only instructors see.
+"""
+import glob
+import json
+import os
+import sys
+import time
+import traceback
+
+import dill
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import results  # noqa: E402
+import submission  # noqa: E402
+
+
+def load_config(source):
+    with open(os.path.join(source, "harness", "grading.json")) as f:
+        return json.load(f)
+
+
+def load_test_files(source, modules):
+    """[(question, [TestCase], modules it uses)] from the autograder's test files, in otter's order."""
+    sys.path.insert(0, os.path.join(source, "files"))  # hw_support, imported by the test files
+    from otter.test_files import ExceptionTestFile
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(source, "tests", "*.py"))):
+        tf = ExceptionTestFile.from_file(path)
+        used = set()
+        for tc in tf.test_cases:
+            used |= set(tc.body._get_func_params()) & set(modules)
+        out.append((tf.name, tf.test_cases, used))
+    return out
+
+
+def read_outcomes(results_pkl):
+    """{(question, case name): (passed, message)} from otter's pickled GradingResults."""
+    with open(results_pkl, "rb") as f:
+        graded = dill.load(f)
+    if graded._catastrophic_error is not None:
+        raise RuntimeError(f"otter could not read the results: {graded._catastrophic_error!r}")
+    return {(q, r.test_case.name): (r.passed, r.message)
+            for q, tf in graded.results.items() for r in tf.test_case_results}
+
+
+def summary_markdown(report, import_errors, manual):
+    lines = ["**Files graded**", ""]
+    lines += [f"- `{m}.py`: {how}" for m, how in report.items()]
+    for m, err in import_errors.items():
+        lines += ["", f"**`{m}.py` failed to import**, so its tests score 0:", "", "```", err, "```"]
+    if manual:
+        total = sum(q["points"] for q in manual)
+        lines += ["", f"**Graded by hand** ({total:g} points, not included in this score): "
+                  + ", ".join(f"{q['name']} ({q['points']:g})" for q in manual)]
+    return "\n".join(lines)
+
+
+def main(autograder_dir="/autograder", local=False):
+    start = time.time()
+    autograder_dir = os.path.abspath(autograder_dir)
+    source = os.path.join(autograder_dir, "source")
+    sub_dir = os.path.join(autograder_dir, "submission")
+    results_dir = os.path.join(autograder_dir, "results")
+    os.makedirs(results_dir, exist_ok=True)
+    config = load_config(source)
+    modules = config["modules"]
+    output, report, test_files, outcomes, problem = None, {}, [], {}, None
+    try:
+        test_files = load_test_files(source, modules)
+        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"))
+        from otter.run.run_autograder import main as otter_main
+
+        try:
+            otter_main(autograder_dir, otter_run=local)
+        except BaseException:
+            problem = traceback.format_exc()
+        pkl = os.path.join(results_dir, "results.pkl")
+        if os.path.exists(pkl):
+            try:
+                outcomes = read_outcomes(pkl)
+            except Exception:
+                problem = (problem or "") + traceback.format_exc()
+        elif problem is None:
+            problem = "otter wrote no results.pkl"
+    except BaseException:
+        problem = (problem or "") + traceback.format_exc()
+    finally:
+        if problem:
+            print("GRADING PROBLEM (instructors only):\n" + problem, flush=True)
+        import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
+        overall = summary_markdown(report, import_errors, config.get("manual_questions", []))
+        if problem:
+            overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
+                        "crashed the Python process or ran out of time or memory). Tests that did not run "
+                        "score 0. Run `python check.py` locally to find the cause.")
+        output = results.build(test_files, outcomes, [], config, overall)
+        output["execution_time"] = round(time.time() - start, 2)
+        tmp = os.path.join(results_dir, "results.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(output, f, indent=2, ensure_ascii=False)
+        os.replace(tmp, os.path.join(results_dir, "results.json"))
+    return output
+
+
+def _read_json(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,79 @@
+"""Turn whatever the student uploaded into the layout otter grades: one trusted entry file.
+
+Gradescope puts the upload in /autograder/submission: module files dragged in flat, a zip made
+by `make_submission.py` (extracted by Gradescope or not), or a folder. otter grades exactly one
+top-level .py, so every upload moves to `uploaded/`, the student modules are copied to
+`student_code/` (release stubs stand in for missing ones) and `grade_entry.py` loads them.
+"""
+import os
+import shutil
+import zipfile
+
+ENTRY = "grade_entry.py"
+CODE_DIR = "student_code"
+UPLOAD_DIR = "uploaded"
+IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+
+ENTRY_SOURCE = '''\
+# Written by the attention-hw grading harness. It is the only file otter runs: it loads each
+# student module so that a module that fails to import costs only its own tests.
+import json as _json
+from hw_support.loader import import_errors as _import_errors, load_student_modules as _load
+
+_student_modules = _load({modules!r}, {code_dir!r})
+with open("import_errors.json", "w") as _f:
+    _json.dump(_import_errors(_student_modules), _f)
+globals().update(_student_modules)
+'''
+
+
+def _safe_extract(zip_path, dest):
+    """Extract a zip, skipping absolute paths and '..' entries."""
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            parts = info.filename.replace("\\", "/").split("/")
+            if info.filename.startswith("/") or ".." in parts:
+                continue
+            zf.extract(info, dest)
+
+
+def _find(upload_dir, filename):
+    """The shallowest file called `filename` under upload_dir (ignoring OS clutter), or None."""
+    found = []
+    for root, dirs, files in os.walk(upload_dir):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_PARTS and not d.startswith("."))
+        if filename in files:
+            path = os.path.join(root, filename)
+            found.append((path.count(os.sep), path))
+    return min(found)[1] if found else None
+
+
+def prepare(submission_dir, modules, stubs_dir):
+    """Normalise `submission_dir` in place; returns {module: 'submitted as PATH' | 'missing ...'}."""
+    upload = os.path.join(submission_dir, UPLOAD_DIR)
+    os.makedirs(upload, exist_ok=True)
+    for name in os.listdir(submission_dir):
+        if name != UPLOAD_DIR:
+            shutil.move(os.path.join(submission_dir, name), os.path.join(upload, name))
+    for root, _, files in os.walk(upload):
+        for f in files:
+            if f.lower().endswith(".zip"):
+                try:
+                    _safe_extract(os.path.join(root, f), os.path.join(root, f[:-4] + "_unzipped"))
+                except zipfile.BadZipFile:
+                    pass
+
+    code = os.path.join(submission_dir, CODE_DIR)
+    os.makedirs(code, exist_ok=True)
+    report = {}
+    for module in modules:
+        path = _find(upload, module + ".py")
+        if path is None:
+            shutil.copy(os.path.join(stubs_dir, module + ".py"), code)
+            report[module] = "not submitted: graded with the release's unchanged stub"
+        else:
+            shutil.copy(path, code)
+            report[module] = "submitted as " + os.path.relpath(path, upload).replace(os.sep, "/")
+    with open(os.path.join(submission_dir, ENTRY), "w") as f:
+        f.write(ENTRY_SOURCE.format(modules=list(modules), code_dir=CODE_DIR))
+    return report

@@ -1,0 +1,22 @@
+# Hidden cases, appended by build.py to the public test file of the same name.
+from otter.test_files import test_case
+import torch
+from hw_support.checks import assert_close, seed_all
+
+
+@test_case(name="attn_softmax: over the last dim of a (2, 3, 4, 5) input", points=2, hidden=True)
+def hidden_last_dim(attention):
+    seed_all(5)
+    A = 3 * torch.randn(2, 3, 4, 5)
+    got = attention.attn_softmax(A.clone())
+    assert_close(got, torch.softmax(A, dim=-1), "attn_softmax", atol=1e-6, show_values=False)
+
+
+@test_case(name="attn_softmax: rows with -inf entries (masked) and float64", points=1, hidden=True)
+def hidden_masked_rows(attention):
+    seed_all(6)
+    A = torch.randn(4, 4, dtype=torch.float64)
+    A = A.masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), float("-inf"))
+    got = attention.attn_softmax(A.clone())
+    assert_close(got, torch.softmax(A, dim=-1), "attn_softmax on a masked float64 input",
+                 atol=1e-10, show_values=False)

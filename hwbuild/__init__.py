@@ -1,0 +1,1 @@
+"""build.py's pipeline: render masters, assemble the release and solutions, make the autograder zip, grade."""

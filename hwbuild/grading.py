@@ -1,0 +1,91 @@
+"""`build.py grade`: run dist/autograder.zip on a submission the way Gradescope does.
+
+A Gradescope layout (autograder/{source,submission,results}) is made in a temporary directory,
+the zip is extracted into source/, and source/run_otter.py (what Gradescope's run_autograder
+calls) grades the submission in a subprocess.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from . import testfiles, zips
+
+
+def _select_tests(source, module, modules):
+    """Delete the autograder's test files that do not test `module`."""
+    sys.path.insert(0, os.path.join(source, "files"))
+    kept = 0
+    for path in sorted(glob.glob(os.path.join(source, "tests", "*.py"))):
+        name = os.path.basename(path)[:-3]
+        with open(path, encoding="utf-8") as f:
+            q = testfiles.parse(name, f.read(), path, modules)
+        if module in q.modules:
+            kept += 1
+        else:
+            os.remove(path)
+    if not kept:
+        raise SystemExit(f"--only {module}: no tests use that module (modules: {', '.join(modules)})")
+
+
+def _place_submission(submission, dest):
+    if os.path.isdir(submission):
+        shutil.copytree(submission, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".OTTER_LOG"))
+    elif os.path.isfile(submission):
+        os.makedirs(dest)
+        shutil.copy(submission, dest)
+    else:
+        raise SystemExit(f"grade: no such file or directory: {submission}")
+
+
+def grade(autograder_zip, submission, only=None, keep_log=None):
+    """Grade `submission` (a directory, a .zip or a .py); returns (results dict, grader stdout)."""
+    with tempfile.TemporaryDirectory(prefix="attention-hw-grade-") as tmp:
+        ag = os.path.join(tmp, "autograder")
+        source = os.path.join(ag, "source")
+        for name, data in zips.read_zip(autograder_zip).items():
+            path = os.path.join(source, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        if only:
+            with open(os.path.join(source, "harness", "grading.json")) as f:
+                modules = json.load(f)["modules"]
+            _select_tests(source, only, modules)
+        _place_submission(submission, os.path.join(ag, "submission"))
+        os.makedirs(os.path.join(ag, "results"))
+        with open(os.path.join(ag, "submission_metadata.json"), "w") as f:
+            json.dump({"users": [], "previous_submissions": []}, f)
+        proc = subprocess.run([sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
+                              cwd=ag, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log = proc.stdout
+        if keep_log:
+            with open(keep_log, "w") as f:
+                f.write(log)
+        results_path = os.path.join(ag, "results", "results.json")
+        if not os.path.exists(results_path):
+            raise RuntimeError("the grader wrote no results.json; its output:\n" + log[-5000:])
+        with open(results_path) as f:
+            return json.load(f), log
+
+
+def table(results):
+    """A per-test table, totals per part and the overall total, as text."""
+    rows, parts = [], {}
+    for t in results["tests"]:
+        if "max_score" not in t:
+            continue
+        part = t.get("number", "?").split(".")[0]
+        got, possible = parts.get(part, (0.0, 0.0))
+        parts[part] = (got + t["score"], possible + t["max_score"])
+        mark = "pass" if t["status"] == "passed" else "FAIL"
+        kind = "hidden" if "hidden" in t.get("tags", []) else "public"
+        rows.append(f"{t.get('number', ''):<8} {mark:<4} {t['score']:>5g}/{t['max_score']:<4g} {kind:<6} {t['name']}")
+    total = sum(p[0] for p in parts.values())
+    possible = sum(p[1] for p in parts.values())
+    lines = rows + [""] + [f"Part {p}: {g:g} / {m:g}" for p, (g, m) in sorted(parts.items())]
+    lines.append(f"Total: {total:g} / {possible:g}")
+    return "\n".join(lines)
