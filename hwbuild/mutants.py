@@ -1,0 +1,80 @@
+"""Catalogs of realistic student mistakes (mutants) and of correct alternative implementations.
+
+Each student module may have a catalog `autograder/mutants/<module>.py` (never released) defining
+
+    MUTANTS = [Mutant(function=..., name=..., caught_by=[question, ...], replace=(old, new)), ...]
+    ALTERNATIVES = [Alternative(function=..., name=..., code="def f(...): ..."), ...]
+
+A variant's source is the module's solution with one edit: `replace=(old, new)` swaps one exact,
+unique snippet of the solution, `code=` replaces the top-level definitions it defines (functions
+or classes of the same name) and may add helpers. A mutant must lose points in every question of
+`caught_by`; an alternative must keep full marks.
+"""
+import ast
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+@dataclass
+class Variant:
+    function: str  # the graded function or class it changes
+    name: str  # what the student did, in a few words
+    replace: Optional[Tuple[str, str]] = None
+    code: Optional[str] = None
+
+    def apply(self, solution):
+        """The solution source with this variant's edit."""
+        if (self.replace is None) == (self.code is None):
+            raise ValueError(f"{self.name}: give exactly one of replace= or code=")
+        if self.replace is not None:
+            old, new = self.replace
+            n = solution.count(old)
+            if n != 1:
+                raise ValueError(f"{self.name}: the snippet {old!r} occurs {n} times in the solution (need exactly 1)")
+            return solution.replace(old, new)
+        return replace_definitions(solution, self.code)
+
+
+@dataclass
+class Mutant(Variant):
+    caught_by: list = field(default_factory=list)  # question names, e.g. "q2_1_pairwise_similarities"
+
+
+@dataclass
+class Alternative(Variant):
+    pass
+
+
+def _definitions(tree):
+    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+
+
+def replace_definitions(solution, code):
+    """`solution` with each top-level def/class in `code` swapped for the one in `code`.
+
+    Definitions in `code` that the solution lacks (helpers) are added just before the first replaced one.
+    """
+    code = code.strip("\n") + "\n"
+    new_defs = _definitions(ast.parse(code))
+    old_defs = _definitions(ast.parse(solution))
+    lines = solution.splitlines(keepends=True)
+    code_lines = code.splitlines(keepends=True)
+
+    def span(node, src_lines):
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        return start, node.end_lineno
+
+    replaced = sorted((span(old_defs[n], lines), n) for n in new_defs if n in old_defs)
+    if not replaced:
+        raise ValueError("code= defines none of the solution's top-level functions or classes")
+    helpers = "".join("".join(code_lines[slice(*span(new_defs[n], code_lines))]) + "\n\n"
+                      for n in new_defs if n not in old_defs)
+    out, cursor = [], 0
+    for i, ((start, end), name) in enumerate(replaced):
+        out.append("".join(lines[cursor:start]))
+        if i == 0:
+            out.append(helpers)
+        out.append("".join(code_lines[slice(*span(new_defs[name], code_lines))]))
+        cursor = end
+    out.append("".join(lines[cursor:]))
+    return "".join(out)
