@@ -5,12 +5,14 @@
     python build.py --check              fail (naming the files) if committed solutions/ or student_release/ are stale
     python build.py grade SUBMISSION     grade a directory, .zip or .py as Gradescope would
                      [--json OUT] [--only MODULE] [--log FILE]
+    python build.py verify               prove the graders right: solution, stub, mutants, alternatives
+                     [--json OUT] [--module M]
 """
 import argparse
 import os
 import sys
 
-from hwbuild import grading, pipeline, zips
+from hwbuild import grading, pipeline, verify, zips
 from hwbuild.markers import MasterError
 
 ROOT = pipeline.ROOT
@@ -82,8 +84,13 @@ def main(argv=None):
     g.add_argument("--json", help="write Gradescope's results.json here")
     g.add_argument("--only", metavar="MODULE", help="grade only the tests of one student module, e.g. attention")
     g.add_argument("--log", help="write the grader's full output (instructors only) here")
+    v = sub.add_parser("verify", help="prove the graders right: the solution passes, the stub fails, "
+                       "every mutant in autograder/mutants/ loses points, every alternative keeps full marks")
+    verify.add_arguments(v)
     args = parser.parse_args(argv)
     try:
+        if args.command == "verify":
+            return verify.run(args)
         return cmd_grade(args) if args.command == "grade" else cmd_build(args)
     except MasterError as e:
         print(f"build failed: {e}", file=sys.stderr)

@@ -7,6 +7,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "assignment"))  # hw_support
 
 from hwbuild import grading, pipeline, zips  # noqa: E402
 

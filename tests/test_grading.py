@@ -83,12 +83,15 @@ def test_syntax_error_costs_only_that_module_and_shows_the_error(grade, tmp_path
 def test_make_submission_zip_and_flat_files_grade_the_same(grade, tmp_path, solution_results):
     release = tmp_path / "release"
     shutil.copytree(RELEASE, release)
-    shutil.copy(os.path.join(SOLUTIONS, "attention.py"), release / "attention.py")
+    for module in os.listdir(SOLUTIONS):
+        if module.endswith(".py"):
+            shutil.copy(os.path.join(SOLUTIONS, module), release / module)
     out = subprocess.run([sys.executable, "make_submission.py"], cwd=release, capture_output=True, text=True)
     assert out.returncode == 0 and "attention.py" in out.stdout, out.stdout + out.stderr
     zipped = grade(release / "submission.zip")
     assert zipped["score"] == solution_results["score"]
     assert "submitted as submission_unzipped/attention.py" in zipped["output"]
+    assert "not submitted" not in zipped["output"]
 
 
 def test_missing_module_falls_back_to_the_release_stub(grade, tmp_path):

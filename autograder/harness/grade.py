@@ -8,6 +8,8 @@ and the details go to stdout, which only instructors see.
 import glob
 import json
 import os
+import shutil
+import signal
 import sys
 import time
 import traceback
@@ -17,8 +19,17 @@ import dill
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import isolation  # noqa: E402
 import results  # noqa: E402
 import submission  # noqa: E402
+
+
+class GradingTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise GradingTimeout()
 
 
 def load_config(source):
@@ -72,14 +83,23 @@ def main(autograder_dir="/autograder", local=False):
     os.makedirs(results_dir, exist_ok=True)
     config = load_config(source)
     modules = config["modules"]
-    output, report, test_files, outcomes, problem = None, {}, [], {}, None
+    output, report, test_files, outcomes, problem, box = None, {}, [], {}, None, None
+    sandboxed = bool(config.get("sandbox", {}).get("enabled"))
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(int(config.get("total_time_limit", 540)))
     try:
         test_files = load_test_files(source, modules)
-        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"))
+        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"), sandboxed)
+        if sandboxed:
+            _copy_support(source, sub_dir)
+            box, log = isolation.prepare(autograder_dir, sub_dir, modules, submission.CODE_DIR, config["sandbox"])
+            print("\n".join(log), flush=True)
         from otter.run.run_autograder import main as otter_main
 
         try:
             otter_main(autograder_dir, otter_run=local)
+        except GradingTimeout:
+            problem = f"grading ran past its total limit of {config.get('total_time_limit', 540)} s\n"
         except BaseException:
             problem = traceback.format_exc()
         pkl = os.path.join(results_dir, "results.pkl")
@@ -93,6 +113,9 @@ def main(autograder_dir="/autograder", local=False):
     except BaseException:
         problem = (problem or "") + traceback.format_exc()
     finally:
+        signal.alarm(0)
+        if box is not None:
+            isolation.cleanup(box)
         if problem:
             print("GRADING PROBLEM (instructors only):\n" + problem, flush=True)
         import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
@@ -108,6 +131,13 @@ def main(autograder_dir="/autograder", local=False):
             json.dump(output, f, indent=2, ensure_ascii=False)
         os.replace(tmp, os.path.join(results_dir, "results.json"))
     return output
+
+
+def _copy_support(source, sub_dir):
+    """otter copies source/files into the submission later; the worker's directory needs hw_support now."""
+    dest = os.path.join(sub_dir, "hw_support")
+    if not os.path.exists(dest):
+        shutil.copytree(os.path.join(source, "files", "hw_support"), dest)
 
 
 def _read_json(path):

@@ -26,6 +26,22 @@ with open("import_errors.json", "w") as _f:
 globals().update(_student_modules)
 '''
 
+SANDBOXED_ENTRY_SOURCE = '''\
+# Written by the attention-hw grading harness. It is the only file otter runs. Student modules run
+# in a separate, unprivileged worker process; tests get proxies to them (hw_support/sandbox.py).
+import json as _json
+from hw_support import sandbox as _sandbox
+from hw_support.loader import import_errors as _import_errors
+
+with open("sandbox.json") as _f:
+    _settings = _json.load(_f)
+_box, _student_modules = _sandbox.load_student_modules({modules!r}, _settings["code_dir"], _settings)
+_sandbox.install_time_limits(_box, _settings["time_limits"])
+with open("import_errors.json", "w") as _f:
+    _json.dump(_import_errors(_student_modules), _f)
+globals().update(_student_modules)
+'''
+
 
 def _safe_extract(zip_path, dest):
     """Extract a zip, skipping absolute paths and '..' entries."""
@@ -48,7 +64,7 @@ def _find(upload_dir, filename):
     return min(found)[1] if found else None
 
 
-def prepare(submission_dir, modules, stubs_dir):
+def prepare(submission_dir, modules, stubs_dir, sandboxed=False):
     """Normalise `submission_dir` in place; returns {module: 'submitted as PATH' | 'missing ...'}."""
     upload = os.path.join(submission_dir, UPLOAD_DIR)
     os.makedirs(upload, exist_ok=True)
@@ -75,5 +91,5 @@ def prepare(submission_dir, modules, stubs_dir):
             shutil.copy(path, code)
             report[module] = "submitted as " + os.path.relpath(path, upload).replace(os.sep, "/")
     with open(os.path.join(submission_dir, ENTRY), "w") as f:
-        f.write(ENTRY_SOURCE.format(modules=list(modules), code_dir=CODE_DIR))
+        f.write((SANDBOXED_ENTRY_SOURCE if sandboxed else ENTRY_SOURCE).format(modules=list(modules), code_dir=CODE_DIR))
     return report

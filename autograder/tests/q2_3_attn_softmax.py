@@ -20,3 +20,16 @@ def hidden_masked_rows(attention):
     got = attention.attn_softmax(A.clone())
     assert_close(got, torch.softmax(A, dim=-1), "attn_softmax on a masked float64 input",
                  atol=1e-10, show_values=False)
+
+
+# Added by the release gate (python build.py verify): the mutant "exp / sum without subtracting the max"
+# of autograder/mutants/attention.py kept full marks, because every other case uses scores of size ~3.
+# Scores of a few hundred overflow exp() in float32 (nan); torch.softmax and a max-subtracting softmax pass.
+# atol 1e-4: exp(A - logsumexp(A)), also correct, is off by ~1e-6 at this scale in float32.
+@test_case(name="attn_softmax: large scores (hundreds) give finite weights", points=1, hidden=True)
+def hidden_large_scores(attention):
+    seed_all(19)
+    A = 200 * torch.randn(3, 4, 6)
+    got = attention.attn_softmax(A.clone())
+    assert_close(got, torch.softmax(A, dim=-1), "attn_softmax on scores of size up to a few hundred",
+                 atol=1e-4, show_values=False)

@@ -1,0 +1,73 @@
+"""Set up the student worker's world before otter starts (runs as the grader, usually root).
+
+The worker (hw_support/sandbox.py) runs as an unprivileged user in a private directory holding
+only the student's modules and hw_support; the autograder tree (hidden tests, results) is closed
+to that user. Without root there is no user switch: a loud warning says so.
+"""
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+
+LOUD = "!" * 78
+
+
+def _reachable(path):
+    """Add the search (x) bit for others on every ancestor of `path`, so the student user can run Python."""
+    changed = []
+    path = os.path.realpath(path)
+    chain = [path if os.path.isdir(path) else os.path.dirname(path)]
+    while os.path.dirname(chain[-1]) != chain[-1]:
+        chain.append(os.path.dirname(chain[-1]))
+    for path in chain:
+        mode = os.stat(path).st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(path, mode | stat.S_IXOTH)
+            changed.append(path)
+    return changed
+
+
+def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
+    """Make the worker's directory and write submission/sandbox.json; returns (settings, log lines)."""
+    sys.path.insert(0, os.path.join(submission_dir))
+    from hw_support.sandbox import student_user
+
+    log = []
+    user = student_user(settings.get("user", "hwstudent"))
+    box_dir = tempfile.mkdtemp(prefix="hw-student-")
+    for m in modules:
+        shutil.copy(os.path.join(submission_dir, code_subdir, m + ".py"), box_dir)
+    shutil.copytree(os.path.join(submission_dir, "hw_support"), os.path.join(box_dir, "hw_support"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    out = {k: settings[k] for k in ("memory_mb", "max_processes", "max_file_mb", "max_output_kb",
+                                    "no_network", "time_limits", "import_limit") if k in settings}
+    out["code_dir"] = box_dir
+    if user is None:
+        log.append(f"{LOUD}\nWARNING: the grader is not root, so student code runs in a separate process as "
+                   f"the grader's own user: no privilege separation, hidden tests are readable.\n{LOUD}")
+        out["uid"] = None
+    else:
+        uid, gid = user
+        out["uid"], out["gid"] = uid, gid
+        for root, dirs, files in os.walk(box_dir):
+            for p in [root] + [os.path.join(root, f) for f in files]:
+                os.chown(p, uid, gid)
+        os.chmod(autograder_dir, 0o700)  # hidden tests, results and the grader's files
+        for p in {sys.executable, sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)}:
+            changed = _reachable(p)
+            if changed:
+                log.append(f"made {', '.join(changed)} searchable (o+x) so the student user can run Python")
+        log.append(f"student code runs as uid {uid} in {box_dir}")
+    with open(os.path.join(submission_dir, "sandbox.json"), "w") as f:
+        json.dump(out, f)
+    return out, log
+
+
+def cleanup(settings):
+    from hw_support.sandbox import kill_user_processes
+
+    if settings.get("uid") is not None:
+        kill_user_processes(settings["uid"])
+    shutil.rmtree(settings["code_dir"], ignore_errors=True)

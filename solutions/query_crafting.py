@@ -1,0 +1,152 @@
+"""Part 1: attention exploration.
+
+One attention head with n = 4 fixed keys and values of dimension d = 3 (row i of K is the key k_i,
+row i of V the value v_i; rows are numbered from 0). Attention here is *unscaled*:
+
+    attention(q, K, V) = softmax(q K^T) V        (no division by sqrt(d))
+
+Each exercise asks for a query (or a new key) that makes the output of this head hit a target.
+An answer counts as correct when the largest absolute difference between the attention output and
+the target, over all elements, is at most 0.05 (`TOLERANCE`). Return a torch tensor, a numpy array
+or a list of numbers of the shape asked for. Explain why each answer works in written_answers.md.
+Run `check_answer("select_first")` (or `check_answer()` for all) and `python check.py query_crafting`.
+"""
+import torch
+
+TOLERANCE = 0.05
+
+K_ROWS = [[0.47, 0.65, 0.60],
+          [0.64, 0.50, -0.59],
+          [-0.03, -0.48, -0.88],
+          [0.43, -0.83, 0.35]]
+V_ROWS = [[-0.07, -0.88, 0.47],
+          [0.37, -0.93, -0.07],
+          [-0.25, -0.75, 0.61],
+          [0.94, 0.20, 0.28]]
+
+
+def setup_k_and_v():
+    """Given. Fresh float32 tensors K and V, each of shape (4, 3): K[i] is k_i, V[i] is v_i."""
+    return torch.tensor(K_ROWS), torch.tensor(V_ROWS)
+
+
+K, V = setup_k_and_v()
+
+
+def attention(q, K, V):
+    """Given. Unscaled dot-product attention: softmax(q K^T) V.
+
+    q: one query (d,) -> output (d,), or one query per row (m, d) -> outputs (m, d).
+    """
+    q = torch.as_tensor(q, dtype=K.dtype)
+    return torch.softmax(q @ K.T, dim=-1) @ V
+
+
+def select_first(K, V):
+    """A query q of shape (3,) whose attention output is (within 0.05 of) v_0."""
+    # k_0 . k_0 = 1.00 beats k_0 . k_j <= 0.27 by 0.73; times 20 the other weights are below e^-14
+    return 20.0 * K[0]
+
+
+def select_all(K, V):
+    """Queries Q of shape (4, 3), one per row, such that row i of the output is v_i (output = V)."""
+    # every key is closest to itself (k_i . k_i ~ 1, k_i . k_j <= 0.27), so scale all keys up
+    return 20.0 * K
+
+
+def average_all(K, V):
+    """A query q of shape (3,) whose output is the mean of v_0, v_1, v_2, v_3."""
+    # equal weights need equal dot products q . k_i: the zero query gives every key the score 0
+    return torch.zeros(K.shape[1], dtype=K.dtype)
+
+
+def average_first_two(K, V):
+    """A query q of shape (3,) whose output is (v_0 + v_1) / 2.
+
+    The two key exercises below reuse this q unchanged, so pick one they can work with.
+    """
+    # (k_0 + k_1) scores 1.28 on k_0 and k_1 (|k_0| ~ |k_1| ~ 1) and below -0.47 on k_2, k_3;
+    # scale 20 leaves k_2, k_3 under e^-35 and costs 0.012 for |k_1| being slightly larger
+    return 20.0 * (K[0] + K[1])
+
+
+def new_k2_average_first_three(K, V, q):
+    """A new key k2 of shape (3,) for row 2 of K such that, with your `average_first_two` query q
+    (passed in as a float tensor of shape (3,), unchanged), the output is (v_0 + v_1 + v_2) / 3.
+    """
+    # q scores k_0 and k_1 (almost) equally, so a copy of k_0 joins them with the same weight
+    return K[0].clone()
+
+
+def new_k2_select_third(K, V, q):
+    """A new key k2 of shape (3,) with norm 1 (within 0.001) such that, with your `average_first_two`
+    query q (passed in as a float tensor of shape (3,), unchanged), the output is v_2.
+    """
+    # q / |q| scores |q| = 32, which beats q . k_0 ~ q . k_1 ~ 25.5 by about 6.5
+    return q / q.norm()
+
+
+EXERCISES = ("select_first", "select_all", "average_all", "average_first_two",
+             "new_k2_average_first_three", "new_k2_select_third")
+
+
+def _as_float64(x):
+    """An answer (tensor, array, number or nested list of them) as a float64 tensor."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().to("cpu", torch.float64)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, (torch.Tensor, list, tuple)) for e in x):
+        return torch.stack([_as_float64(e) for e in x])
+    return torch.as_tensor(x, dtype=torch.float64)
+
+
+def check_answer(name=None):
+    """Given. Print how far your answer to exercise `name` (e.g. "select_first") is from its target.
+
+    The error is the max absolute element-wise difference between the attention output and the
+    target; within 0.05 counts as correct. Without `name`, checks every exercise. Returns the error
+    (a dict of errors without `name`; None for an exercise that raises or has the wrong shape).
+    """
+    if name is None:
+        return {n: check_answer(n) for n in EXERCISES}
+    if name not in EXERCISES:
+        raise ValueError(f"unknown exercise {name!r}; choose one of {', '.join(EXERCISES)}")
+    K32, V32 = setup_k_and_v()
+    K64, V64 = K32.double(), V32.double()
+    targets = {"select_first": V64[0], "select_all": V64, "average_all": V64.mean(0),
+               "average_first_two": (V64[0] + V64[1]) / 2,
+               "new_k2_average_first_three": V64[:3].mean(0), "new_k2_select_third": V64[2]}
+    shape = (4, 3) if name == "select_all" else (3,)
+    fn = globals()[name]
+    keys, extra = K64, ""
+    try:
+        if name.startswith("new_k2"):
+            try:
+                q = _as_float64(average_first_two(K32.clone(), V32.clone()))
+            except NotImplementedError:
+                print(f"{name}: k2 is checked with your own average_first_two query; implement that first")
+                return None
+            if tuple(q.shape) != (3,):
+                print(f"{name}: your average_first_two query has shape {tuple(q.shape)}, expected (3,)")
+                return None
+            answer = _as_float64(fn(K32.clone(), V32.clone(), q.float()))
+        else:
+            q = answer = _as_float64(fn(K32.clone(), V32.clone()))
+    except NotImplementedError:
+        print(f"{name}: not implemented yet")
+        return None
+    if tuple(answer.shape) != shape:
+        print(f"{name}: expected shape {shape}, got {tuple(answer.shape)}")
+        return None
+    if name.startswith("new_k2"):
+        keys = K64.clone()
+        keys[2] = answer
+        norm = float(answer.norm())
+        if name == "new_k2_select_third":
+            extra = f"; |k2| = {norm:.4f} ({'ok' if abs(norm - 1) <= 1e-3 else 'must be 1 within 0.001'})"
+    out = attention(q, keys, V64)
+    error = (out - targets[name]).abs().max().item()
+    if error != error:  # NaN: the scores overflowed
+        error = float("inf")
+    verdict = "within" if error <= TOLERANCE else "NOT within"
+    print(f"{name}: max abs error {error:.4f}, {verdict} {TOLERANCE}{extra}")
+    return error

@@ -1,0 +1,235 @@
+"""Part 1, attention exploration (`query_crafting.py`), graded through the Gradescope entry point.
+
+Submissions are the solution with variants from the catalog autograder/mutants/query_crafting.py
+applied (hwbuild.mutants), graded by the real autograder zip (the `grade` fixture) on the
+query_crafting tests only. Several variants share one submission to keep the number of grades low.
+"""
+import importlib.util
+import os
+import re
+
+import pytest
+import torch
+import yaml
+
+from conftest import ROOT, graded_tests
+
+MODULE = "query_crafting"
+FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
+             "new_k2_average_first_three", "new_k2_select_third")
+K = torch.tensor([[0.47, 0.65, 0.60], [0.64, 0.50, -0.59], [-0.03, -0.48, -0.88], [0.43, -0.83, 0.35]],
+                 dtype=torch.float64)
+V = torch.tensor([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.61], [0.94, 0.20, 0.28]],
+                 dtype=torch.float64)
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CATALOG = _load(os.path.join(ROOT, "autograder", "mutants", "query_crafting.py"), "query_crafting_catalog")
+ALTERNATIVES = {f: [a for a in CATALOG.ALTERNATIVES if a.function == f] for f in FUNCTIONS}
+N_CORRECT = max(len(a) for a in ALTERNATIVES.values())
+
+
+def mutant(function, contains):
+    """The one catalog mutant of `function` whose name contains `contains`."""
+    found = [m for m in CATALOG.MUTANTS if m.function == function and contains in m.name]
+    assert len(found) == 1, (function, contains, [m.name for m in found])
+    return found[0]
+
+
+def combine(solution, variants):
+    """The solution with every variant's edit applied, in order."""
+    for v in variants:
+        solution = v.apply(solution)
+    return solution
+
+
+def write_submission(directory, source):
+    directory.mkdir()
+    (directory / f"{MODULE}.py").write_text(source)
+    return directory
+
+
+def part1_tests(results):
+    tests = [t for t in graded_tests(results) if MODULE in t["tags"]]
+    assert tests, "no query_crafting tests were graded"
+    return tests
+
+
+def cases_of(results, function):
+    return [t for t in part1_tests(results) if t["name"].startswith(function + ":")]
+
+
+def tolerance_tests(results, function):
+    found = [t for t in cases_of(results, function) if "within 0.05" in t["name"]]
+    assert found, f"no tolerance test for {function}"
+    return found
+
+
+def failed(tests):
+    return [f"{t['name']}: {t['output'][-300:]}" for t in tests if t["status"] != "passed"]
+
+
+def source_of(build, tree, name):
+    return getattr(build, tree)[name].decode()
+
+
+@pytest.fixture(scope="module")
+def solution(build):
+    return source_of(build, "solutions", f"{MODULE}.py")
+
+
+def attention(q, keys=K):
+    return torch.softmax(torch.as_tensor(q, dtype=torch.float64) @ keys.T, dim=-1) @ V
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalog and the written part (no grading)
+
+
+def test_catalog_has_enough_variants_per_function():
+    for f in FUNCTIONS:
+        assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
+        assert len(ALTERNATIVES[f]) >= 3, f
+    questions = {os.path.basename(p)[:-3] for p in os.listdir(os.path.join(ROOT, "assignment", "tests"))}
+    for m in CATALOG.MUTANTS:
+        assert m.caught_by and set(m.caught_by) <= questions, (m.name, m.caught_by)
+
+
+def test_written_answers_match_the_manual_questions(build):
+    md = build.release["written_answers.md"].decode()
+    headings = [(name, float(points)) for name, points in
+                re.findall(r"^### (\d\.\d+ .+?) \[(\d+) points?\]$", md, re.M)]
+    with open(os.path.join(ROOT, "autograder", "grading.yml")) as f:
+        manual = [(q["name"], float(q["points"])) for q in yaml.safe_load(f)["manual_questions"]]
+    assert headings == manual
+    assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3"}
+    assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 7)]
+
+
+# ---------------------------------------------------------------------------------------------
+# check_answer, the students' own helper
+
+
+@pytest.fixture(scope="module")
+def module_from(build, tmp_path_factory):
+    def _module(source, label):
+        path = tmp_path_factory.mktemp(label) / f"{MODULE}.py"
+        path.write_text(source)
+        return _load(str(path), f"{MODULE}_{label}")
+    return _module
+
+
+def test_check_answer_on_the_solution(module_from, solution, capsys):
+    errors = module_from(solution, "solution").check_answer()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [l.split(":")[0] for l in lines] == list(FUNCTIONS)
+    assert all(", within 0.05" in l for l in lines), lines
+    assert set(errors) == set(FUNCTIONS) and all(0 <= e <= 0.05 for e in errors.values()), errors
+    assert errors["select_first"] < 1e-6 and errors["select_all"] < 1e-6 and errors["average_all"] < 1e-12
+    assert errors["average_first_two"] == pytest.approx(0.0116, abs=5e-4)
+    assert errors["new_k2_average_first_three"] == pytest.approx(0.0118, abs=5e-4)
+    assert errors["new_k2_select_third"] == pytest.approx(0.0014, abs=2e-4)
+    assert "|k2| = 1.0000 (ok)" in lines[-1]
+    assert "average_first_two: max abs error 0.0116, within 0.05" in lines
+
+
+def test_check_answer_on_the_stub(build, module_from, capsys):
+    stub = module_from(source_of(build, "release", f"{MODULE}.py"), "stub")
+    assert stub.check_answer() == dict.fromkeys(FUNCTIONS)
+    out = capsys.readouterr().out
+    assert out.count("not implemented yet") == 4
+    assert out.count("implement that first") == 2
+
+
+def test_check_answer_on_wrong_answers(module_from, solution, capsys):
+    wrong = module_from(combine(solution, [
+        mutant("select_first", "no scaling"), mutant("select_all", "transposed"),
+        mutant("new_k2_select_third", "k2 = q:")]), "wrong")
+    assert wrong.check_answer("select_first") == pytest.approx(0.26, abs=1e-3)
+    assert wrong.check_answer("select_all") is None
+    assert wrong.check_answer("new_k2_select_third") < 0.05
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "select_first: max abs error 0.2600, NOT within 0.05"
+    assert lines[1] == "select_all: expected shape (4, 3), got (3, 4)"
+    assert lines[2].endswith("|k2| = 31.9669 (must be 1 within 0.001)")
+    with pytest.raises(ValueError, match="unknown exercise"):
+        wrong.check_answer("select_second")
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading through the Gradescope entry point
+
+
+def test_solution_gets_full_marks_and_the_manual_questions_are_listed(grade, solution, tmp_path):
+    results = grade(write_submission(tmp_path / "solution", solution), only=MODULE)
+    tests = part1_tests(results)
+    assert not failed(tests)
+    assert results["score"] == sum(t["max_score"] for t in tests) > 0
+    assert {t["name"].split(":")[0] for t in tests} == set(FUNCTIONS)
+    for f in FUNCTIONS:  # every exercise has a hidden tolerance test
+        assert any("hidden" in t["tags"] for t in tolerance_tests(results, f)), f
+    assert "**Graded by hand** (24 points" in results["output"]
+    assert "1.1 Selecting one value (1)" in results["output"]
+
+
+@pytest.mark.parametrize("index", range(N_CORRECT))
+def test_correct_alternatives_get_full_marks(grade, solution, tmp_path, index):
+    """Submission `index` takes the index-th alternative of every function (the last one when fewer)."""
+    picked = [ALTERNATIVES[f][min(index, len(ALTERNATIVES[f]) - 1)] for f in FUNCTIONS]
+    results = grade(write_submission(tmp_path / f"correct{index}", combine(solution, picked)), only=MODULE)
+    assert not failed(part1_tests(results)), [a.name for a in picked]
+
+
+WRONG = {
+    "unscaled": [("select_first", "no scaling"), ("select_all", "Q = K with no scaling"),
+                 ("average_all", "all-ones"), ("average_first_two", "q = k_0 + k_1 with no scaling"),
+                 ("new_k2_average_first_three", "keeps the old k_2"), ("new_k2_select_third", "k2 = q:")],
+    "rows_and_shapes": [("select_first", "row 1"), ("select_all", "transposed"), ("average_all", "number 0"),
+                        ("average_first_two", "rows 1 and 2"), ("new_k2_average_first_three", "k2 = 0"),
+                        ("new_k2_select_third", "normalizes the value")],
+}
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_variants_fail_every_tolerance_test(grade, solution, tmp_path, label):
+    source = combine(solution, [mutant(f, name) for f, name in WRONG[label]])
+    results = grade(write_submission(tmp_path / label, source), only=MODULE)
+    for f in FUNCTIONS:
+        assert all(t["status"] == "failed" for t in tolerance_tests(results, f)), (f, tolerance_tests(results, f))
+    hidden = [t for t in part1_tests(results) if "hidden" in t["tags"] and t["status"] == "failed"]
+    assert hidden and all("target" not in t["output"] and "Error at line" not in t["output"] for t in hidden)
+    assert results["score"] < sum(t["max_score"] for t in part1_tests(results))
+
+
+def test_keys_are_graded_with_the_students_own_query(grade, solution, module_from, tmp_path):
+    """Keys that work with the solution's query but not with the student's own (correct) query fail."""
+    avg3 = mutant("new_k2_average_first_three", "tuned by hand")
+    sel3 = mutant("new_k2_select_third", "fixed for the solution's query")
+    variant = module_from(combine(solution, [avg3, sel3]), "other_query")
+    q_solution = module_from(solution, "reference").average_first_two(K.float(), V.float())
+    for fn, target in ((variant.new_k2_average_first_three, V[:3].mean(0)), (variant.new_k2_select_third, V[2])):
+        keys = K.clone()
+        keys[2] = torch.as_tensor(fn(K.float(), V.float(), q_solution), dtype=torch.float64)
+        assert (attention(q_solution, keys) - target).abs().max() < 0.05  # right for the solution's query
+    results = grade(write_submission(tmp_path / "other_query", combine(solution, [avg3, sel3])), only=MODULE)
+    assert not failed(cases_of(results, "average_first_two"))  # the student's query itself is correct
+    for f in ("new_k2_average_first_three", "new_k2_select_third"):
+        assert all(t["status"] == "failed" for t in tolerance_tests(results, f)), f
+    norm = [t for t in cases_of(results, "new_k2_select_third") if "norm 1" in t["name"]]
+    assert norm and not failed(norm)  # the hand-made key is unit norm: only the tolerance test catches it
+
+
+def test_release_stub_fails_every_test(build, grade, tmp_path):
+    stub = source_of(build, "release", f"{MODULE}.py")
+    assert stub.count("raise NotImplementedError('") == len(FUNCTIONS)
+    results = grade(write_submission(tmp_path / "stub", stub), only=MODULE)
+    tests = part1_tests(results)
+    assert [t["name"] for t in tests if t["status"] == "passed"] == []
+    assert results["score"] == 0
+    assert all("NotImplementedError" in t["output"] for t in tests)

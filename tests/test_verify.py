@@ -1,0 +1,207 @@
+"""build.py verify (hwbuild/verify.py): the release gate proves the graders right."""
+import argparse
+import contextlib
+import glob
+import importlib.util
+import io
+import json
+import os
+
+import pytest
+
+from conftest import ROOT
+from hwbuild import pipeline, testfiles, verify
+
+
+def _build_py():
+    spec = importlib.util.spec_from_file_location("build_py", os.path.join(ROOT, "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def gate(build, tmp_path_factory):
+    """One in-process run of `python build.py verify --json OUT` on the session's build: (exit, stdout, json)."""
+    out = tmp_path_factory.mktemp("verify") / "verify.json"
+    buf = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf):
+        mp.setattr(pipeline, "build", lambda: build)  # share the one build
+        code = _build_py().main(["verify", "--json", str(out)])
+    return code, buf.getvalue(), json.loads(out.read_text())
+
+
+def _variants(report, kind):
+    return [v for v in report["variants"] if v["kind"] == kind]
+
+
+def _describe(variants):
+    return "\n".join(f"{v['module']}.{v['function']} '{v['name']}': {v['problem']}" for v in variants)
+
+
+def test_every_mutant_is_caught(gate):
+    _, _, report = gate
+    mutants = _variants(report, "mutant")
+    assert len(mutants) >= verify.MIN_TOTAL_MUTANTS
+    escaped = [v for v in mutants if not v["ok"]]
+    assert not escaped, _describe(escaped)
+    for v in mutants:  # caught where the catalog says
+        assert set(v["caught_by"]) <= set(v["failed_questions"]), _describe([v])
+
+
+def test_every_alternative_keeps_full_marks(gate):
+    _, _, report = gate
+    alternatives = _variants(report, "alternative")
+    assert alternatives
+    wrong = [v for v in alternatives if not v["ok"] or v["failed_questions"]]
+    assert not wrong, _describe(wrong)
+
+
+def test_solution_passes_and_stub_fails(gate, build):
+    _, _, report = gate
+    for kind in ("solution", "stub"):
+        got = {v["module"]: v for v in _variants(report, kind)}
+        assert set(got) == set(build.config["modules"])
+        assert all(v["ok"] for v in got.values()), _describe(got.values())
+    for v in _variants(report, "solution"):
+        assert not v["failed_questions"], _describe([v])
+    for v in _variants(report, "stub"):  # every question loses all its points on the stub
+        for q in build.questions:
+            if v["module"] in q.modules:
+                assert v["points_lost"].get(q.name) == sum(c.points for c in q.cases), (v["module"], q.name)
+
+
+def test_gate_passes_with_a_table_of_every_graded_function(gate):
+    code, out, report = gate
+    assert report["failures"] == [] and report["ok"], "\n".join(report["failures"])
+    assert code == 0, out
+    assert "part | function" in out and "mutants caught" in out and "alternatives passed" in out
+    assert "verify: OK" in out and "100%" in out
+    rows = {(r["module"], r["function"]): r for r in report["rows"]}
+    for fn in ("pairwise_similarities", "attn_scaled", "attn_softmax", "compute_outputs", "make_causal_mask",
+               "apply_causal_mask", "split_heads", "merge_heads", "self_attention"):
+        r = rows[("attention", fn)]
+        assert r["part"] == "2" and r["tests"] > 0
+        assert r["mutants_caught"] == r["mutants_total"] >= verify.MIN_MUTANTS, r
+        assert r["alternatives_passed"] == r["alternatives_total"] >= verify.MIN_ALTERNATIVES, r
+        assert f"attention.{fn}" in out
+    assert ("attention", "init_qkv_proj") not in rows  # given code is not graded
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["part 3 accuracy thresholds"]["ok"]
+
+
+def test_mutant_catalogs_never_leave_the_autograder_folder(build):
+    catalogs = [p for p in glob.glob(os.path.join(verify.CATALOG_DIR, "*.py")) if os.path.isfile(p)]
+    assert catalogs
+    for tree in (build.release, build.autograder):
+        assert not any("mutants" in name for name in tree), sorted(n for n in tree if "mutants" in n)
+        contents = set(tree.values())
+        for path in catalogs:
+            with open(path, "rb") as f:
+                assert f.read() not in contents, path
+        assert not any(b"from hwbuild.mutants import" in data for data in tree.values())
+
+
+# ---- the gate's core on a tiny synthetic part -----------------------------------------------------
+
+TOY_SOLUTION = 'def double(x):\n    """Twice x."""\n    return 2 * x\n'
+TOY_STUB = 'def double(x):\n    """Twice x."""\n    raise NotImplementedError("double")\n'
+TOY_TEST = '''\
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q9_1_double"
+
+
+@test_case(name="double(2) is 4", points=1)
+def public_two(toy):
+    assert toy.double(2) == 4
+'''
+STRONGER = '''
+
+@test_case(name="double(3) is 6", points=1)
+def public_three(toy):
+    assert toy.double(3) == 6
+'''
+TOY_CATALOG = '''\
+from hwbuild.mutants import Alternative, Mutant
+
+MUTANTS = [Mutant(function="double", name="adds 2 instead of doubling", caught_by=["q9_1_double"],
+                  replace=("return 2 * x", "return x + 2"))]
+ALTERNATIVES = [Alternative(function="double", name="x + x", replace=("return 2 * x", "return x + x"))]
+'''
+
+
+def _toy_build(test_source):
+    q = testfiles.parse("q9_1_double", test_source, "tests/q9_1_double.py", ["toy"])
+    return pipeline.Build(config={"modules": ["toy"], "parts": {9: "Toy"}}, questions=[q],
+                          release={"toy.py": TOY_STUB.encode()}, solutions={"toy.py": TOY_SOLUTION.encode()},
+                          autograder={})
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """(catalog dir, write(catalog text)) for the toy module, with the per-function minimum lowered to 1."""
+    monkeypatch.setattr(verify, "MIN_MUTANTS", 1)
+    catalogs = tmp_path / "mutants"
+    catalogs.mkdir()
+
+    def write(text):
+        (catalogs / "toy.py").write_text(text)
+    write(TOY_CATALOG)
+    return str(catalogs), write
+
+
+def _run(build, catalog_dir, timeout=10):
+    args = argparse.Namespace(json=None, module="toy", timeout=timeout)
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = verify.run(args, build=build, catalog_dir=catalog_dir)
+    return code, out.getvalue()
+
+
+def test_a_weak_test_lets_a_mutant_escape_and_verify_fails(toy):
+    catalog_dir, _ = toy
+    code, out = _run(_toy_build(TOY_TEST + STRONGER), catalog_dir)
+    assert code == 0, out  # double(3) == 6 catches x + 2
+    code, out = _run(_toy_build(TOY_TEST), catalog_dir)  # 2 + 2 == 2 * 2: the weak test misses it
+    assert code == 1, out
+    assert "ESCAPED" in out and "adds 2 instead of doubling" in out and "verify: FAILED" in out
+    report = verify.verify(_toy_build(TOY_TEST), catalog_dir=catalog_dir, only="toy")
+    (mutant,) = [v for v in report.variants if v.kind == "mutant"]
+    assert not mutant.ok and mutant.lost == {} and mutant.caught_by == ["q9_1_double"]
+    assert [(r.function, r.mutants_caught, r.mutants_total) for r in report.rows] == [("double", 0, 1)]
+
+
+def test_a_broken_or_half_written_catalog_is_a_failure_row_not_a_crash(toy):
+    catalog_dir, write = toy
+    build = _toy_build(TOY_TEST + STRONGER)
+    for text, expected in [("MUTANTS = [\n", "is broken: SyntaxError"),
+                           ("MUTANTS = []\n", "defines no ALTERNATIVES"),
+                           (TOY_CATALOG.replace('"return x + 2"', '"return x - 2"').replace(
+                               '("return 2 * x", "return x + x")', '("return 3 * x", "return x + x")'),
+                            "cannot be applied"),
+                           (TOY_CATALOG.replace('function="double", name="x', 'function="triple", name="x'),
+                            "'triple' is not a graded function")]:
+        write(text)
+        report = verify.verify(build, catalog_dir=catalog_dir, only="toy")
+        assert not report.ok
+        assert any(expected in f for f in report.failures), report.failures
+        assert "verify: FAILED" in report.table()
+
+
+def test_a_hanging_variant_is_stopped_and_reported(toy):
+    catalog_dir, write = toy
+    write(TOY_CATALOG.replace('"return x + x"', '"while True:\\n        pass"'))
+    report = verify.verify(_toy_build(TOY_TEST + STRONGER), catalog_dir=catalog_dir, only="toy", timeout=0.5)
+    (alt,) = [v for v in report.variants if v.kind == "alternative"]
+    assert not alt.ok and "timed out" in alt.problem
+    assert not report.ok
+
+
+def test_a_catalog_without_a_student_module_is_reported(toy):
+    catalog_dir, _ = toy
+    with open(os.path.join(catalog_dir, "ghost.py"), "w") as f:
+        f.write(TOY_CATALOG)
+    report = verify.verify(_toy_build(TOY_TEST + STRONGER), catalog_dir=catalog_dir)
+    assert any("'ghost' is not a student module" in f for f in report.failures), report.failures
+    assert any(c["name"] == "part 3 accuracy thresholds" and c["ok"] for c in report.checks)
