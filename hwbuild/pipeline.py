@@ -18,6 +18,7 @@ from . import markers, testfiles, zips
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
+SUBMITTED_FILES = "submitted_files"  # the test parameter that receives the student's result files
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 
 
@@ -91,7 +92,7 @@ def load_questions(modules, parts):
     for name in sorted(set(public) | set(hidden)):
         pub, hid = public.get(name), hidden.get(name)
         source = testfiles.merge(pub and rel(pub), hid and rel(hid))
-        q = testfiles.parse(name, source, rel(pub or hid), modules)
+        q = testfiles.parse(name, source, rel(pub or hid), modules + [SUBMITTED_FILES])
         offset = testfiles.hidden_offset(pub)
         if not name.startswith("q") or q.part not in parts:
             raise markers.MasterError(rel(pub or hid), 1, f"question '{name}' must be named q<part>_..., "
@@ -105,7 +106,7 @@ def load_questions(modules, parts):
                     "cases in autograder/tests/ must say hidden=True"))
             if not c.modules:
                 raise markers.MasterError(*where, f"test '{c.function}' takes no student module as a parameter "
-                                          f"(one of {', '.join(modules)})")
+                                          f"(one of {', '.join(modules + [SUBMITTED_FILES])})")
         questions.append(q)
     return questions
 
@@ -128,6 +129,7 @@ def release_tree(config, rendered, questions):
     for m, r in rendered.items():
         files[m + ".py"] = r.stub.encode()
     manifest = {"name": config["name"], "modules": config["modules"],
+                "submission_files": config.get("submission_files", []),
                 "parts": {str(k): v for k, v in config["parts"].items()}}
     files["hw_support/assignment.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
     return files
@@ -192,6 +194,7 @@ def autograder_files(config, grading, rendered, questions):
         files[f"harness/stubs/{m}.py"] = r.stub.encode()
     settings = {k: v for k, v in grading.items() if k != "python_version"}
     settings["modules"] = config["modules"]
+    settings["submission_files"] = config.get("submission_files", []) + grading.get("submission_files", [])
     files["harness/grading.json"] = (json.dumps(settings, indent=2) + "\n").encode()
     return files
 

@@ -4,6 +4,7 @@ Lists what it packed and warns about missing modules, syntax errors and function
 stubs. (You may also drag the module files onto Gradescope directly.)
 """
 import ast
+import glob
 import json
 import os
 import zipfile
@@ -13,7 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main():
     with open(os.path.join(HERE, "hw_support", "assignment.json")) as f:
-        modules = json.load(f)["modules"]
+        manifest = json.load(f)
+    modules = manifest["modules"]
     out = os.path.join(HERE, "submission.zip")
     packed, warnings = [], []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -33,6 +35,13 @@ def main():
                 warnings.append(f"{m}.py still has {todo} unimplemented function(s)")
             zf.write(path, m + ".py")
             packed.append(m + ".py")
+        for pattern in manifest.get("submission_files", []):
+            found = sorted(glob.glob(os.path.join(HERE, pattern)))
+            if not found:
+                warnings.append(f"no file matches {pattern}: run the experiment that writes it first")
+            for path in found:
+                zf.write(path, os.path.basename(path))
+                packed.append(os.path.basename(path))
     print(f"Packed {len(packed)} file(s) into {os.path.relpath(out)}: {', '.join(packed) or 'none'}")
     for w in warnings:
         print("warning: " + w)

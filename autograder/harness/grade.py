@@ -47,7 +47,7 @@ def load_test_files(source, modules):
         tf = ExceptionTestFile.from_file(path)
         used = set()
         for tc in tf.test_cases:
-            used |= set(tc.body._get_func_params()) & set(modules)
+            used |= set(tc.body._get_func_params()) & (set(modules) | {"submitted_files"})
         out.append((tf.name, tf.test_cases, used))
     return out
 
@@ -64,7 +64,7 @@ def read_outcomes(results_pkl):
 
 def summary_markdown(report, import_errors, manual):
     lines = ["**Files graded**", ""]
-    lines += [f"- `{m}.py`: {how}" for m, how in report.items()]
+    lines += [f"- `{m if '.' in m else m + '.py'}`: {how}" for m, how in report.items()]
     for m, err in import_errors.items():
         lines += ["", f"**`{m}.py` failed to import**, so its tests score 0:", "", "```", err, "```"]
     if manual:
@@ -89,7 +89,8 @@ def main(autograder_dir="/autograder", local=False):
     signal.alarm(int(config.get("total_time_limit", 540)))
     try:
         test_files = load_test_files(source, modules)
-        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"), sandboxed)
+        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"), sandboxed,
+                                    config.get("submission_files", []))
         if sandboxed:
             _copy_support(source, sub_dir)
             box, log = isolation.prepare(autograder_dir, sub_dir, modules, submission.CODE_DIR, config["sandbox"])

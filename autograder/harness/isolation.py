@@ -37,8 +37,10 @@ def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
     log = []
     user = student_user(settings.get("user", "hwstudent"))
     box_dir = tempfile.mkdtemp(prefix="hw-student-")
-    for m in modules:
-        shutil.copy(os.path.join(submission_dir, code_subdir, m + ".py"), box_dir)
+    code = os.path.join(submission_dir, code_subdir)
+    for name in os.listdir(code):  # the modules and the submitted result files
+        if os.path.isfile(os.path.join(code, name)):
+            shutil.copy(os.path.join(code, name), box_dir)
     shutil.copytree(os.path.join(submission_dir, "hw_support"), os.path.join(box_dir, "hw_support"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = {k: settings[k] for k in ("memory_mb", "max_processes", "max_file_mb", "max_output_kb",

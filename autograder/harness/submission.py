@@ -5,6 +5,8 @@ by `make_submission.py` (extracted by Gradescope or not), or a folder. otter gra
 top-level .py, so every upload moves to `uploaded/`, the student modules are copied to
 `student_code/` (release stubs stand in for missing ones) and `grade_entry.py` loads them.
 """
+import fnmatch
+import json
 import os
 import shutil
 import zipfile
@@ -24,6 +26,8 @@ _student_modules = _load({modules!r}, {code_dir!r})
 with open("import_errors.json", "w") as _f:
     _json.dump(_import_errors(_student_modules), _f)
 globals().update(_student_modules)
+with open("submitted_files.json") as _f:
+    submitted_files = _json.load(_f)  # {{file name: path}}; student code sees the files by bare name
 '''
 
 SANDBOXED_ENTRY_SOURCE = '''\
@@ -40,6 +44,8 @@ _sandbox.install_time_limits(_box, _settings["time_limits"])
 with open("import_errors.json", "w") as _f:
     _json.dump(_import_errors(_student_modules), _f)
 globals().update(_student_modules)
+with open("submitted_files.json") as _f:
+    submitted_files = _json.load(_f)  # {{file name: path}}; student code sees the files by bare name
 '''
 
 
@@ -64,8 +70,24 @@ def _find(upload_dir, filename):
     return min(found)[1] if found else None
 
 
-def prepare(submission_dir, modules, stubs_dir, sandboxed=False):
-    """Normalise `submission_dir` in place; returns {module: 'submitted as PATH' | 'missing ...'}."""
+def _find_matching(upload_dir, pattern):
+    """{file name: shallowest path} of the files under upload_dir whose name matches `pattern`."""
+    best = {}
+    for root, dirs, files in os.walk(upload_dir):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_PARTS and not d.startswith("."))
+        for f in sorted(fnmatch.filter(files, pattern)):
+            path = os.path.join(root, f)
+            if f not in best or path.count(os.sep) < best[f].count(os.sep):
+                best[f] = path
+    return best
+
+
+def prepare(submission_dir, modules, stubs_dir, sandboxed=False, file_patterns=()):
+    """Normalise `submission_dir` in place; returns {module or file: 'submitted as PATH' | 'not submitted ...'}.
+
+    Submitted files matching `file_patterns` (results such as predictions) go beside the modules;
+    `submitted_files.json` maps their names to their paths for the tests.
+    """
     upload = os.path.join(submission_dir, UPLOAD_DIR)
     os.makedirs(upload, exist_ok=True)
     for name in os.listdir(submission_dir):
@@ -90,6 +112,17 @@ def prepare(submission_dir, modules, stubs_dir, sandboxed=False):
         else:
             shutil.copy(path, code)
             report[module] = "submitted as " + os.path.relpath(path, upload).replace(os.sep, "/")
+    files = {}
+    for pattern in file_patterns:
+        found = _find_matching(upload, pattern)
+        for name, path in found.items():
+            shutil.copy(path, code)
+            files[name] = os.path.join(code, name)
+            report[name] = "submitted as " + os.path.relpath(path, upload).replace(os.sep, "/")
+        if not found:
+            report[pattern] = "not submitted"
+    with open(os.path.join(submission_dir, "submitted_files.json"), "w") as f:
+        json.dump(files, f)
     with open(os.path.join(submission_dir, ENTRY), "w") as f:
         f.write((SANDBOXED_ENTRY_SOURCE if sandboxed else ENTRY_SOURCE).format(modules=list(modules), code_dir=CODE_DIR))
     return report

@@ -50,8 +50,8 @@ def _tensor_bytes(t):
     return base64.b64encode(t.view(torch.uint8).numpy().tobytes()).decode() if t.numel() else ""
 
 
-def encode(obj):
-    """A JSON-able, data-only form of `obj`; TypeError for anything else."""
+def encode(obj, other=None):
+    """A JSON-able, data-only form of `obj`; `other(obj)` encodes anything else (default: TypeError)."""
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
@@ -72,13 +72,15 @@ def encode(obj):
     if isinstance(obj, np.generic):
         return encode(obj.item())
     if isinstance(obj, (list, tuple)):
-        return {"__list__" if isinstance(obj, list) else "__tuple__": [encode(x) for x in obj]}
+        return {"__list__" if isinstance(obj, list) else "__tuple__": [encode(x, other) for x in obj]}
     if isinstance(obj, dict):
-        return {"__dict__": [[encode(k), encode(v)] for k, v in obj.items()]}
+        return {"__dict__": [[encode(k, other), encode(v, other)] for k, v in obj.items()]}
     if isinstance(obj, torch.dtype):
         return {"__dtype__": str(obj).replace("torch.", "")}
     if isinstance(obj, torch.device):
         return {"__device__": str(obj)}
+    if other is not None:
+        return other(obj)
     raise TypeError(f"an object of type {type(obj).__name__} cannot be passed to or from student code")
 
 
@@ -87,10 +89,14 @@ def _device(name):
     return d if d.type in ("cpu", "meta") or (d.type == "cuda" and torch.cuda.is_available()) else torch.device("cpu")
 
 
-def decode(obj):
-    """The inverse of `encode`."""
+def decode(obj, handle=None):
+    """The inverse of `encode`; `handle(spec)` turns {"__handle__": ...} into an object."""
     if not isinstance(obj, dict):
         return obj
+    if "__handle__" in obj:
+        if handle is None:
+            raise ValueError("unexpected object handle")
+        return handle(obj)
     if "__float__" in obj:
         return float(obj["__float__"])
     if "__tensor__" in obj:
@@ -106,11 +112,11 @@ def decode(obj):
         s = obj["__ndarray__"]
         return np.frombuffer(base64.b64decode(s["data"]), dtype=np.dtype(s["dtype"])).reshape(s["shape"]).copy()
     if "__list__" in obj:
-        return [decode(x) for x in obj["__list__"]]
+        return [decode(x, handle) for x in obj["__list__"]]
     if "__tuple__" in obj:
-        return tuple(decode(x) for x in obj["__tuple__"])
+        return tuple(decode(x, handle) for x in obj["__tuple__"])
     if "__dict__" in obj:
-        return {decode(k): decode(v) for k, v in obj["__dict__"]}
+        return {decode(k, handle): decode(v, handle) for k, v in obj["__dict__"]}
     if "__dtype__" in obj:
         return getattr(torch, obj["__dtype__"])
     if "__device__" in obj:
@@ -185,6 +191,7 @@ def worker_main(code_dir, modules):
         else:
             status[name] = {"attrs": {k: _describe(v) for k, v in vars(m).items() if not k.startswith("_")}}
     _send(proto_out, {"ready": status})
+    objects = _Registry()
     graphs = {}
     while True:
         try:
@@ -192,13 +199,14 @@ def worker_main(code_dir, modules):
         except EOFError:
             return
         try:
-            if req["op"] == "call":
-                reply = _serve_call(loaded, req, graphs)
-            elif req["op"] == "backward":
+            if req["op"] == "backward":
                 reply = _serve_backward(req, graphs)
-            else:
+            elif req["op"] == "release":
                 graphs.clear()
+                objects.clear()
                 reply = {"ok": None}
+            else:
+                reply = _serve(loaded, req, graphs, objects)
         except BaseException as exc:  # the student's exception, SystemExit included, becomes a message
             import traceback
             tb = traceback.TracebackException.from_exception(exc)
@@ -209,9 +217,60 @@ def worker_main(code_dir, modules):
         _send(proto_out, reply)
 
 
-def _serve_call(loaded, req, graphs):
-    fn = getattr(loaded[req["module"]], req["name"])
-    args, kwargs = decode(req["args"]), decode(req["kwargs"])
+class _Registry:
+    """Student objects the grader holds handles to, by number (cleared after every test)."""
+
+    def __init__(self):
+        self.by_id, self.numbers = {}, {}
+
+    def clear(self):
+        self.by_id.clear()
+        self.numbers.clear()
+
+    def encode(self, obj):
+        """A handle for an object that is not data (iterators become lists)."""
+        import inspect
+        if inspect.isgenerator(obj) or type(obj).__name__ in ("dict_keys", "dict_values", "dict_items", "map",
+                                                              "filter", "zip", "range"):
+            return encode(list(obj), self.encode)
+        if id(obj) not in self.numbers:
+            n = len(self.by_id) + 1
+            self.by_id[n], self.numbers[id(obj)] = obj, n
+        return {"__handle__": self.numbers[id(obj)], "type": type(obj).__name__}
+
+    def decode(self, spec):
+        return self.by_id[spec["__handle__"]]
+
+
+def _target(loaded, objects, target):
+    kind, owner, attr = target
+    base = loaded[owner] if kind == "module" else objects.by_id[owner]
+    return base if attr is None else getattr(base, attr)
+
+
+def _serve(loaded, req, graphs, objects):
+    """getattr / setattr / len / getitem on a module or object, or a call."""
+    import inspect
+    op = req["op"]
+    if op == "getattr":
+        value = _target(loaded, objects, req["target"])
+        if inspect.ismethod(value) or inspect.isbuiltin(value) or inspect.ismethoddescriptor(value):
+            return {"ok": {"__method__": True}}
+        return {"ok": encode(value, objects.encode)}
+    if op == "setattr":
+        kind, owner, attr = req["target"]
+        setattr(_target(loaded, objects, [kind, owner, None]), attr, decode(req["value"], objects.decode))
+        return {"ok": None}
+    if op in ("len", "getitem"):
+        obj = _target(loaded, objects, req["target"])
+        value = len(obj) if op == "len" else obj[decode(req["key"], objects.decode)]
+        return {"ok": encode(value, objects.encode)}
+    return _serve_call(loaded, req, graphs, objects)
+
+
+def _serve_call(loaded, req, graphs, objects):
+    fn = _target(loaded, objects, req["target"])
+    args, kwargs = decode(req["args"], objects.decode), decode(req["kwargs"], objects.decode)
     inputs = _tensors([args, kwargs])
     if req["grad"]:
         for t, flag in zip(inputs, req["grad"]):
@@ -221,7 +280,7 @@ def _serve_call(loaded, req, graphs):
     result = fn(*args, **kwargs)
     changed = {i: encode(t.detach()) for i, (t, b) in enumerate(zip(inputs, before))
                if b is not None and not (t.shape == b.shape and torch.equal(t.detach(), b))}
-    reply = {"ok": encode(result), "changed": {str(k): v for k, v in changed.items()}}
+    reply = {"ok": encode(result, objects.encode), "changed": {str(k): v for k, v in changed.items()}}
     if req["grad"]:
         graphs[req["id"]] = (inputs, _tensors(result))
     return reply
@@ -369,24 +428,44 @@ class Sandbox:
             raise SandboxError(f"{what} raised {reply['raised']}:\n{reply['message']}")
         return reply
 
-    def call(self, module, name, args, kwargs, grad_flags=None):
-        self.next_id += 1
-        what = f"{module}.{name}"
+    # -- messages: a target is ["module", name, attr] or ["handle", number, attr or None]
+    def _encode(self, obj):
+        def other(x):
+            if isinstance(x, RemoteObject):
+                return {"__handle__": x._number}
+            raise TypeError(f"an object of type {type(x).__name__} cannot be passed to student code")
+        return encode(obj, other)
+
+    def _decode(self, data, what):
         try:
-            message = {"op": "call", "module": module, "name": name, "id": self.next_id,
-                       "args": encode(list(args)), "kwargs": encode(kwargs), "grad": grad_flags}
+            return decode(data, lambda spec: RemoteObject(self, spec["__handle__"], spec.get("type", "object")))
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise SandboxError(f"{what} returned something the grader cannot read") from None
+
+    def ask(self, op, target, what, **fields):
+        """getattr / setattr / len / getitem in the worker; the decoded answer."""
+        try:
+            message = dict({"op": op, "target": target}, **{k: self._encode(v) for k, v in fields.items()})
+        except TypeError as exc:
+            raise SandboxError(f"{what}: {exc}") from None
+        answer = self._request(message, what)["ok"]
+        if isinstance(answer, dict) and answer.get("__method__"):
+            return answer  # a bound method: the caller makes a RemoteFunction of it
+        return self._decode(answer, what)
+
+    def call(self, target, args, kwargs, what, grad_flags=None):
+        self.next_id += 1
+        try:
+            message = {"op": "call", "target": target, "id": self.next_id, "args": self._encode(list(args)),
+                       "kwargs": self._encode(kwargs), "grad": grad_flags}
         except TypeError as exc:
             raise SandboxError(f"cannot call {what}: {exc}") from None
         reply = self._request(message, what)
-        try:
-            result = decode(reply["ok"])
-        except (KeyError, ValueError, TypeError, AttributeError):
-            raise SandboxError(f"{what} returned something the grader cannot read") from None
+        result = self._decode(reply["ok"], what)
         inputs = _tensors([list(args), kwargs])
         with torch.no_grad():
             for i, value in reply.get("changed", {}).items():
-                t = inputs[int(i)]
-                new = decode(value)
+                t, new = inputs[int(i)], decode(value)
                 if t.shape == new.shape:
                     t.copy_(new)
         return result, self.next_id
@@ -455,25 +534,66 @@ def _rebuild(result, outs):
 
 
 class RemoteFunction:
-    def __init__(self, sandbox, module, name):
-        self._sandbox, self._module, self.__name__ = sandbox, module, name
+    """A student function or method living in the worker; calls are differentiable in their inputs."""
+
+    def __init__(self, sandbox, target, what):
+        self._sandbox, self._target, self._what = sandbox, target, what
+        self.__name__ = what.rsplit(".", 1)[-1]
 
     def __call__(self, *args, **kwargs):
         inputs = _tensors([list(args), kwargs])
         flags = [bool(t.requires_grad) for t in inputs]
         if not (any(flags) and torch.is_grad_enabled()):
-            return self._sandbox.call(self._module, self.__name__, args, kwargs)[0]
-        result, call_id = self._sandbox.call(self._module, self.__name__, args, kwargs, grad_flags=flags)
+            return self._sandbox.call(self._target, args, kwargs, self._what)[0]
+        result, call_id = self._sandbox.call(self._target, args, kwargs, self._what, grad_flags=flags)
         outs = _tensors(result)
         if not outs:
             return result
-        box = {"sandbox": self._sandbox, "id": call_id, "result": result, "flags": flags,
-               "what": f"{self._module}.{self.__name__}"}
-        wired = _RemoteCall.apply(box, *inputs)
-        return _rebuild(result, list(wired))
+        box = {"sandbox": self._sandbox, "id": call_id, "result": result, "flags": flags, "what": self._what}
+        return _rebuild(result, list(_RemoteCall.apply(box, *inputs)))
 
     def __repr__(self):
-        return f"<student function {self._module}.{self.__name__} (sandboxed)>"
+        return f"<student function {self._what} (sandboxed)>"
+
+
+class RemoteObject:
+    """A student object (a dataset, an nn.Module, ...) living in the worker, used through a handle.
+
+    Supports calls, method calls, attribute reads (data is copied, other objects become handles),
+    attribute assignment of data, len() and indexing. Handles last until the end of the test.
+    """
+
+    def __init__(self, sandbox, number, type_name):
+        object.__setattr__(self, "_sandbox", sandbox)
+        object.__setattr__(self, "_number", number)
+        object.__setattr__(self, "_type", type_name)
+
+    def _what(self, attr=None):
+        return f"{self._type}" + (f".{attr}" if attr else "")
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        target = ["handle", self._number, attr]
+        value = self._sandbox.ask("getattr", target, self._what(attr))
+        if isinstance(value, dict) and value.get("__method__"):
+            return RemoteFunction(self._sandbox, target, self._what(attr))
+        return value
+
+    def __setattr__(self, attr, value):
+        self._sandbox.ask("setattr", ["handle", self._number, attr], self._what(attr), value=value)
+
+    def __call__(self, *args, **kwargs):
+        return RemoteFunction(self._sandbox, ["handle", self._number, None], self._what())(*args, **kwargs)
+
+    def __len__(self):
+        return self._sandbox.ask("len", ["handle", self._number, None], f"len({self._type})")
+
+    def __getitem__(self, key):
+        return self._sandbox.ask("getitem", ["handle", self._number, None], f"{self._type}[{key!r}]", key=key)
+
+    def __repr__(self):
+        return f"<student {self._type} object (sandboxed)>"
 
 
 class RemoteModule:
@@ -487,7 +607,7 @@ class RemoteModule:
             raise AttributeError(f"{self._name}.py does not define '{attr}' (check the name, at the top level)")
         kind = self._attrs[attr]
         if kind == "callable":
-            return RemoteFunction(self._sandbox, self._name, attr)
+            return RemoteFunction(self._sandbox, ["module", self._name, attr], f"{self._name}.{attr}")
         if kind == "opaque":
             raise SandboxError(f"{self._name}.{attr} is not data the grader can read")
         return decode(kind["value"])

@@ -1,0 +1,151 @@
+"""The sandbox's proxies behave like the student's objects, through a worker process."""
+import os
+import shutil
+
+import pytest
+import torch
+
+from conftest import ROOT
+from hw_support import sandbox
+from hw_support.loader import BrokenModule
+
+TOY = '''
+import torch
+import torch.nn as nn
+
+SCALE = 3
+NAMES = ["a", "b"]
+
+def double(x):
+    return 2 * x
+
+def square_(x):
+    x.mul_(x)
+    return x
+
+def pair(x):
+    return x + 1, {"sum": x.sum(), "n": int(x.numel())}
+
+def spin():
+    while True:
+        pass
+
+def die():
+    import os
+    os._exit(7)
+
+class Counter:
+    def __init__(self, n):
+        self.n = n
+        self.items = list(range(n))
+    def __len__(self):
+        return self.n
+    def __getitem__(self, i):
+        return torch.tensor([i, i * i])
+    def total(self, extra=0):
+        return sum(self.items) + extra
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+    def forward(self, x):
+        return self.lin(x)
+
+def uses(counter):
+    return counter.total() * SCALE
+'''
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    d = tmp_path_factory.mktemp("box")
+    (d / "toy.py").write_text(TOY)
+    (d / "broken.py").write_text("def f(:\n")
+    shutil.copytree(os.path.join(ROOT, "assignment", "hw_support"), d / "hw_support")
+    box, modules = sandbox.load_student_modules(["toy", "broken"], str(d), {"uid": None, "import_limit": 60})
+    box.begin_test(30)
+    yield box, modules
+    box.end_test()
+    box.kill()
+
+
+def test_functions_data_and_broken_modules(toy):
+    box, m = toy
+    assert isinstance(m["broken"], BrokenModule)
+    toy_ = m["toy"]
+    assert toy_.SCALE == 3 and toy_.NAMES == ["a", "b"]
+    assert torch.equal(toy_.double(torch.arange(3.0)), torch.tensor([0.0, 2.0, 4.0]))
+    out, info = toy_.pair(torch.ones(2, 2))
+    assert torch.equal(out, torch.full((2, 2), 2.0)) and info["n"] == 4 and float(info["sum"]) == 4.0
+    with pytest.raises(AttributeError, match="does not define 'nope'"):
+        toy_.nope
+
+
+def test_in_place_changes_are_copied_back(toy):
+    x = torch.tensor([1.0, 2.0, 3.0])
+    toy_ = toy[1]["toy"]
+    toy_.square_(x)
+    assert torch.equal(x, torch.tensor([1.0, 4.0, 9.0]))
+
+
+def test_gradients_flow_through_calls_and_modules(toy):
+    toy_ = toy[1]["toy"]
+    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    (toy_.double(x) * torch.tensor([3.0, 5.0])).sum().backward()
+    assert torch.equal(x.grad, torch.tensor([6.0, 10.0]))
+    net = toy_.Net()
+    x = torch.randn(4, 3, requires_grad=True)
+    net(x).sum().backward()
+    w = net.state_dict()["lin.weight"]
+    assert torch.allclose(x.grad, w.sum(0).expand(4, 3))
+
+
+def test_objects_methods_attributes_len_items(toy):
+    toy_ = toy[1]["toy"]
+    c = toy_.Counter(4)
+    assert len(c) == 4 and c.n == 4 and c.total(extra=1) == 7
+    assert torch.equal(c[3], torch.tensor([3, 9]))
+    c.n = 2
+    assert len(c) == 2
+    assert toy_.uses(c) == 18  # a handle passed back into student code
+    net = toy_.Net()
+    params = net.parameters()
+    assert [tuple(p.shape) for p in params] == [(2, 3), (2,)]
+    state = {k: torch.zeros_like(v) for k, v in net.state_dict().items()}
+    net.load_state_dict(state)
+    assert torch.equal(net(torch.ones(1, 3)), torch.zeros(1, 2))
+    net.eval()
+    assert net.training is False
+
+
+def test_timeouts_and_crashes_restart_the_worker(toy):
+    box, m = toy
+    box.begin_test(1)
+    with pytest.raises(sandbox.StudentTimeout, match="timed out after 1 s"):
+        m["toy"].spin()
+    box.begin_test(30)
+    with pytest.raises(sandbox.StudentCrash, match="exit code 7"):
+        m["toy"].die()
+    assert m["toy"].double(1) == 2  # a fresh worker answers
+
+
+def test_codec_round_trip_is_data_only():
+    values = [None, True, 3, 2.5, float("nan"), "s", [1, (2, 3)], {"k": 1, 2: "v"}, torch.float64,
+              torch.device("cpu"), torch.arange(6).reshape(2, 3), torch.tensor([1.5], dtype=torch.bfloat16),
+              torch.empty(2, 0), torch.empty(3, device="meta")]
+    for v in values:
+        back = sandbox.decode(sandbox.encode(v))
+        if isinstance(v, torch.Tensor):
+            assert back.dtype == v.dtype and back.shape == v.shape and back.device == v.device
+            if v.device.type != "meta":
+                assert torch.equal(back, v)
+        elif isinstance(v, float) and v != v:
+            assert back != back
+        else:
+            assert back == v
+    class Liar:
+        def __eq__(self, other):
+            return True
+    with pytest.raises(TypeError):
+        sandbox.encode(Liar())
