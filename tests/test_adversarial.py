@@ -38,13 +38,18 @@ def hostile(code="", prefix=""):
     return prefix + src
 
 
+def part2_tests(results):
+    """Part 2's tests (later parts' classes in attention.py may call the hostile helpers)."""
+    return [t for t in graded_tests(results) if t["number"].startswith("2.")]
+
+
 def cases_of(results, function):
-    return [t for t in graded_tests(results) if t["name"].startswith(function + ":")]
+    return [t for t in part2_tests(results) if t["name"].startswith(function + ":")]
 
 
 def assert_only_these_fail(results, failing):
-    """The tests of `failing` functions fail; every other test is graded and passes."""
-    for t in graded_tests(results):
+    """The tests of `failing` functions fail; every other Part 2 test is graded and passes."""
+    for t in part2_tests(results):
         fn = t["name"].split(":")[0]
         broken = any(fn == f or fn.startswith(f) for f in failing) or \
             (fn == "causal mask" and {"make_causal_mask", "apply_causal_mask"} & set(failing))
@@ -64,20 +69,29 @@ def assert_nothing_leaked(results):
     assert len(text) < 500_000
 
 
-def no_student_processes():
-    try:
-        uid = pwd.getpwnam("hwstudent").pw_uid
-    except KeyError:
-        return True
-    return not user_processes(uid)
+def no_orphaned_student_processes():
+    """No process of the student user outlived its worker (other gradings may run in parallel)."""
+    orphans = []
+    uids = [u.pw_uid for u in pwd.getpwall() if u.pw_name.startswith("hwstudent")]
+    for pid in [p for uid in uids for p in user_processes(uid)]:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if ppid == 1 or b"sleep" in cmd:
+            orphans.append(pid)
+    return not orphans
 
 
 @pytest.fixture(scope="module")
 def short_limit_zip(build, tmp_path_factory):
-    """The autograder zip with a 2 s limit per test, so that time-outs are quick to show."""
+    """The autograder zip with a 2 s limit for the attn_scaled and compute_outputs tests (quick time-outs)."""
     files = dict(build.autograder)
     settings = json.loads(files["harness/grading.json"])
-    settings["sandbox"]["time_limits"] = {"default": 2}
+    settings["sandbox"]["time_limits"] = {"default": 30, "q2_2": 2, "q2_4": 2}
     files["harness/grading.json"] = json.dumps(settings).encode()
     path = tmp_path_factory.mktemp("short") / "autograder.zip"
     zips.write_zip(str(path), files)
@@ -183,7 +197,6 @@ def attn_softmax(A):
 import numpy, torch
 torch.allclose = lambda *a, **k: True
 torch.equal = lambda *a, **k: True
-torch.Tensor.__eq__ = lambda *a, **k: True
 numpy.allclose = lambda *a, **k: True
 try:
     from otter.test_files.exception_test import ExceptionTestFile
@@ -226,7 +239,7 @@ def attn_scaled(A, n_embd, n_heads):
 '''))
     assert_only_these_fail(r, ["merge_heads", "split_heads", "attn_softmax", "compute_outputs",
                                "pairwise_similarities", "attn_scaled"])
-    assert "cannot be passed" in cases_of(r, "merge_heads")[0]["output"]
+    assert "should return a torch.Tensor, got _Liar" in cases_of(r, "merge_heads")[0]["output"]
 
 
 def test_wrong_device_fails(submit):
@@ -234,7 +247,7 @@ def test_wrong_device_fails(submit):
 def make_causal_mask(n_tok, device=None):
     return torch.ones(n_tok, n_tok, dtype=torch.bool).tril()
 '''))
-    failed = [t["name"] for t in graded_tests(r) if t["status"] == "failed"]
+    failed = [t["name"] for t in part2_tests(r) if t["status"] == "failed"]
     assert failed == ["make_causal_mask: created on the requested device"]
 
 
@@ -269,7 +282,7 @@ def attn_scaled(A, n_embd, n_heads):
 '''))
     assert_only_these_fail(r, ["attn_softmax", "attn_scaled"])
     assert any("unreachable" in t["output"] or "refused" in t["output"] for t in cases_of(r, "attn_scaled"))
-    assert no_student_processes()
+    assert no_orphaned_student_processes()
 
 
 @pytest.mark.parametrize("source, message", [

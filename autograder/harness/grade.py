@@ -83,7 +83,7 @@ def main(autograder_dir="/autograder", local=False):
     os.makedirs(results_dir, exist_ok=True)
     config = load_config(source)
     modules = config["modules"]
-    output, report, test_files, outcomes, problem, box = None, {}, [], {}, None, None
+    report, test_files, outcomes, problem, box = {}, [], {}, None, None
     sandboxed = bool(config.get("sandbox", {}).get("enabled"))
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(int(config.get("total_time_limit", 540)))
@@ -125,7 +125,7 @@ def main(autograder_dir="/autograder", local=False):
             overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
                         "crashed the Python process or ran out of time or memory). Tests that did not run "
                         "score 0. Run `python check.py` locally to find the cause.")
-        output = results.build(test_files, outcomes, [], config, overall)
+        output = results.build(test_files, outcomes, config, overall)
         output["execution_time"] = round(time.time() - start, 2)
         tmp = os.path.join(results_dir, "results.json.tmp")
         with open(tmp, "w") as f:

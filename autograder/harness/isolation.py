@@ -4,6 +4,7 @@ The worker (hw_support/sandbox.py) runs as an unprivileged user in a private dir
 only the student's modules and hw_support; the autograder tree (hidden tests, results) is closed
 to that user. Without root there is no user switch: a loud warning says so.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -29,13 +30,30 @@ def _reachable(path):
     return changed
 
 
+_LOCKS = {}  # slot lock files held while a grading runs
+
+
+def _claim_slot(base, slots=16):
+    """A student user name of our own: gradings that run side by side never share (or kill) one."""
+    for n in range(slots):
+        f = open(os.path.join(tempfile.gettempdir(), f"attention-hw-{base}{n}.lock"), "w")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        _LOCKS[f"{base}{n}"] = f
+        return f"{base}{n}"
+    raise RuntimeError(f"more than {slots} gradings at once on this machine")
+
+
 def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
     """Make the worker's directory and write submission/sandbox.json; returns (settings, log lines)."""
     sys.path.insert(0, os.path.join(submission_dir))
     from hw_support.sandbox import student_user
 
     log = []
-    user = student_user(settings.get("user", "hwstudent"))
+    user = student_user(_claim_slot(settings.get("user", "hwstudent"))) if os.geteuid() == 0 else None
     box_dir = tempfile.mkdtemp(prefix="hw-student-")
     code = os.path.join(submission_dir, code_subdir)
     for name in os.listdir(code):  # the modules and the submitted result files
@@ -43,7 +61,7 @@ def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
             shutil.copy(os.path.join(code, name), box_dir)
     shutil.copytree(os.path.join(submission_dir, "hw_support"), os.path.join(box_dir, "hw_support"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    out = {k: settings[k] for k in ("memory_mb", "max_processes", "max_file_mb", "max_output_kb",
+    out = {k: settings[k] for k in ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb",
                                     "no_network", "time_limits", "import_limit") if k in settings}
     out["code_dir"] = box_dir
     if user is None:
@@ -73,3 +91,6 @@ def cleanup(settings):
     if settings.get("uid") is not None:
         kill_user_processes(settings["uid"])
     shutil.rmtree(settings["code_dir"], ignore_errors=True)
+    for f in _LOCKS.values():
+        f.close()
+    _LOCKS.clear()

@@ -42,13 +42,13 @@ def case_entry(question, number, case, passed, message, modules, hidden_visibili
     }
 
 
-def build(test_files, outcomes, info_tests, config, overall_output):
+def build(test_files, outcomes, config, overall_output):
     """results.json as a dict.
 
     test_files: [(question, [TestCase], modules)] in grading order; outcomes: {(question, case name):
     (passed, message)}; a case with no outcome failed with `config['not_run_message']`.
     """
-    tests = list(info_tests)
+    tests = []
     part_counter = {}
     for question, cases, modules in test_files:
         part = part_of(question)
