@@ -7,6 +7,9 @@
                      [--json OUT] [--only MODULE] [--log FILE]
     python build.py verify               prove the graders right: solution, stub, mutants, alternatives
                      [--json OUT] [--module M]
+    python build.py --data-seed N        regenerate Part 3's corpus, questions and hidden answers, then build
+    python build.py calibrate            rerun Part 3's reference experiment (several seeds), write the
+                     [--seeds 0 1 2]     calibration report and the reference run (then run `python build.py`)
 """
 import argparse
 import os
@@ -78,6 +81,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only check that generated files are fresh")
     parser.add_argument("--dist", default=os.path.join(ROOT, "dist"), help="where the zips go (default dist/)")
+    parser.add_argument("--data-seed", type=int, default=None, metavar="N",
+                        help="regenerate Part 3's generated data for a new term first (hwbuild/part3_data.py)")
     sub = parser.add_subparsers(dest="command")
     g = sub.add_parser("grade", help="grade a submission through the autograder zip")
     g.add_argument("submission", help="a directory, a .zip or a single .py")
@@ -87,7 +92,25 @@ def main(argv=None):
     v = sub.add_parser("verify", help="prove the graders right: the solution passes, the stub fails, "
                        "every mutant in autograder/mutants/ loses points, every alternative keeps full marks")
     verify.add_arguments(v)
+    c = sub.add_parser("calibrate", help="rerun Part 3's reference experiment and write its calibration report")
+    c.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    c.add_argument("--threads", type=int, default=None, help="CPU threads per run (default: run.py's)")
+    c.add_argument("--from-logs", nargs="+", metavar="JSON", default=None,
+                   help="only rewrite the report from saved runs (bench/logs/calibrate_seed*.json); "
+                        "keeps the committed reference run")
     args = parser.parse_args(argv)
+    if args.data_seed is not None:
+        from hwbuild import part3_data
+        print(part3_data.write(args.data_seed))
+        print("Part 3's data changed: run `python build.py calibrate` to recalibrate the thresholds and the "
+              "reference run, then `python build.py` again.")
+    if args.command == "calibrate":
+        from hwbuild import part3
+        if args.from_logs:
+            print(part3.markdown(part3.finish(args.from_logs)))
+        else:
+            part3.calibrate(args.seeds, args.threads)
+        return 0
     try:
         if args.command == "verify":
             return verify.run(args)

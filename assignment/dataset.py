@@ -35,9 +35,9 @@ class NameDataset(Dataset):
         inp, oup = self.data[idx].split("\t")
         x = inp + self.MASK_CHAR + oup + self.MASK_CHAR
         x = x + self.PAD_CHAR * (self.block_size + 1 - len(x))
-        y = self.PAD_CHAR * (len(inp) - 1) + x[len(inp):]
+        y = self.PAD_CHAR * (len(inp) - 1) + x[len(inp):]  # block_size characters: no loss on the question
         x = torch.tensor([self.stoi[c] for c in x[:-1]], dtype=torch.long)
-        y = torch.tensor([self.stoi[c] for c in y[:-1]], dtype=torch.long)
+        y = torch.tensor([self.stoi[c] for c in y], dtype=torch.long)
         return x, y
 
 

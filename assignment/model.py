@@ -145,32 +145,31 @@ def greedy_answers(model, prompts, stoi, itos, steps=32, batch_size=256):
         buf = torch.zeros(len(chunk), block, dtype=torch.long, device=device)
         for i, c in enumerate(chunk):
             buf[i, :len(c)] = torch.tensor(c, dtype=torch.long)
-        generated = [[] for _ in chunk]
+        generated = torch.full((len(chunk), steps), -1, dtype=torch.long, device=device)
         done = torch.zeros(len(chunk), dtype=torch.bool, device=device)
         rows = torch.arange(len(chunk), device=device)
-        for _ in range(steps):
+        for step in range(steps):
             active = (~done) & (lengths < block) & (lengths > 0)
             if not bool(active.any()):
                 break
-            t = int(lengths[active].max())
+            t = int(lengths.max())
             logits, _ = model(buf[:, :t])
             nxt = logits[rows, (lengths - 1).clamp(min=0)].argmax(dim=-1)
-            for i in torch.nonzero(active).flatten().tolist():
-                tok = int(nxt[i])
-                buf[i, lengths[i]] = tok
-                generated[i].append(itos[tok])
-                if tok <= 1:  # PAD or the MASK that ends the answer
-                    done[i] = True
+            idx = rows[active]
+            buf[idx, lengths[idx]] = nxt[idx]
+            generated[idx, step] = nxt[idx]
+            done |= active & (nxt <= 1)  # PAD, or the MASK that ends the answer
             lengths = lengths + active.long()
+        generated = [[itos[i] for i in row if i >= 0] for row in generated.tolist()]
         out.extend("".join(g) for g in generated)
     return out
 
 
 def answer_of(question, generated):
-    """The predicted place: what follows the MASK after the question, up to the next MASK."""
+    """The predicted place: what follows the MASK after the question, up to the next MASK (one line)."""
     completion = question + MASK_CHAR + generated
     parts = completion.split(MASK_CHAR)
-    return parts[1].replace(PAD_CHAR, "").strip() if len(parts) > 1 else ""
+    return parts[1].replace(PAD_CHAR, "").split("\n")[0].strip() if len(parts) > 1 else ""
 
 
 def predict_places(params, vocab_chars, questions, device="cpu", batch_size=256):

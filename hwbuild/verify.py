@@ -354,9 +354,28 @@ def _run_variant(module, source, questions, solutions, tmp, tag, timeout):
     """Load `source` as `module` (the other modules: the solutions) and run `questions` on it."""
     others = {k: v for k, v in solutions.items() if k != module}
     mod = load_variant(module, source, os.path.join(tmp, tag), others)
-    results, problem = run_questions(questions, dict(others, **{module: mod}), timeout)
+    env = dict(others, **{module: mod, pipeline.SUBMITTED_FILES: dict(SUBMITTED)})
+    results, problem = run_questions(questions, env, timeout)
     broken = getattr(mod, "_error", None) if type(mod).__name__ == "BrokenModule" else None
     return results, problem, broken
+
+
+SUBMITTED = {}  # {file name: path}: the solutions' result files (submission_files), as the tests receive them
+
+
+def _write_submitted_files(build, directory):
+    """Write the files of solutions/ that match assignment.yml's submission_files; {name: path}."""
+    import fnmatch
+    patterns = build.config.get("submission_files", []) or []
+    out = {}
+    for name, data in build.solutions.items():
+        if "/" not in name and any(fnmatch.fnmatch(name, p) for p in patterns):
+            os.makedirs(directory, exist_ok=True)
+            path = os.path.join(directory, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            out[name] = path
+    return out
 
 
 def verify(build=None, catalog_dir=CATALOG_DIR, only=None, timeout=TIMEOUT):
@@ -379,6 +398,8 @@ def verify(build=None, catalog_dir=CATALOG_DIR, only=None, timeout=TIMEOUT):
     extra_checks = []
     try:
         with tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
+            SUBMITTED.clear()
+            SUBMITTED.update(_write_submitted_files(build, os.path.join(tmp, "submitted")))
             solutions = {}
             for m in modules:
                 solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),

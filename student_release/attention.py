@@ -85,7 +85,15 @@ def self_attention(Q, K, V, n_heads=1, causal=True):
 
 # ------------------------------------------------------------------------------------------------
 # Part 3: attention layers of the GPT in model.py. `config` has n_embd, n_head, block_size,
-# attn_pdrop and resid_pdrop (model.GPTConfig).
+# attn_pdrop and resid_pdrop (model.GPTConfig), or is a dict with these keys.
+
+
+def as_config(config):
+    """Given. `config` itself, or a dict turned into an object with attributes (dropouts default to 0)."""
+    if isinstance(config, dict):
+        from types import SimpleNamespace
+        return SimpleNamespace(**dict({"attn_pdrop": 0.0, "resid_pdrop": 0.0}, **config))
+    return config
 
 
 class CausalSelfAttention(nn.Module):
@@ -98,6 +106,7 @@ class CausalSelfAttention(nn.Module):
 
     def __init__(self, config):
         super().__init__()
+        config = as_config(config)
         assert config.n_embd % config.n_head == 0
         self.key = nn.Linear(config.n_embd, config.n_embd)
         self.query = nn.Linear(config.n_embd, config.n_embd)
@@ -131,6 +140,7 @@ class SynthesizerAttention(nn.Module):
 
     def __init__(self, config):
         super().__init__()
+        config = as_config(config)
         assert config.n_embd % config.n_head == 0
         # NEW learnable weights
         self.w1 = nn.Linear(config.n_embd, config.n_embd)

@@ -69,7 +69,7 @@ def sample_next_token(logits, temperature=1.0, top_k=None, do_sample=False, gene
 
 def count_parameters(vocab_size, block_size, n_layer, n_embd, n_classes=None):
     """The number of parameters of `DecoderLM(vocab_size, block_size, n_layer, n_embd, n_head,
-    n_classes=n_classes)` (mlp_ratio 4), in closed form: do not build the model (the tests ask about
+    n_classes=n_classes)` (learned positional embeddings, mlp_ratio 4), in closed form: do not build the model (the tests ask about
     models far too large to build). It must equal sum(p.numel() for p in model.parameters()).
     Count every weight and bias: embeddings, each block's LayerNorms, attention and MLP, the final
     LayerNorm, the LM head (no bias) and, when n_classes is given, the classifier head (with bias).

@@ -37,4 +37,41 @@ def test_check_reports_expected_and_got(tmp_path):
                                                       "return A / math.sqrt(n_embd)"))
     r = _check(release, "q2_2_attn_scaled")
     assert r.returncode == 1
+    row = next(l for l in r.stdout.splitlines() if "FAIL" in l)  # part | question | test | result | hint
+    assert row.split()[:2] == ["2", "q2_2_attn_scaled"]
+    assert "attn_scaled: at index (0, 0) expected 1, got 0.707107" in row
+    assert "0 passed, 1 failed" in r.stdout
+    r = _check(release, "--verbose", "q2_2_attn_scaled")
+    assert r.returncode == 1
     assert "max abs error" in r.stdout and "expected" in r.stdout and "got" in r.stdout
+
+
+def test_check_prints_a_table_with_hints_and_a_summary(tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(os.path.join(ROOT, "student_release"), release)
+    shutil.copy(os.path.join(ROOT, "solutions", "query_crafting.py"), release / "query_crafting.py")
+    r = _check(release, "query_crafting", "q2_1_pairwise_similarities")
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["part", "question", "test", "result", "hint"]
+    rows = [l.split(None, 2) for l in lines if l.startswith(("1 ", "2 "))]
+    assert {q for _, q, _ in rows} == {"q1_1_select_first", "q1_2_select_all", "q1_3_average_all",
+                                       "q1_4_average_first_two", "q1_5_new_k2_average_first_three",
+                                       "q1_6_new_k2_select_third", "q2_1_pairwise_similarities"}
+    assert all(" PASS" in rest for p, _, rest in rows if p == "1")
+    (fail,) = [rest for p, _, rest in rows if p == "2"]
+    assert " FAIL " in fail and fail.rstrip().endswith(
+        "NotImplementedError: pairwise_similarities: compute A = Q K^T over the last two dimensions")
+    assert "8 passed, 1 failed (Part 1 8/8, Part 2 0/1)" in r.stdout
+    assert "Error at line" not in r.stdout  # the full message only with --verbose
+
+
+def test_check_points_to_the_students_line_for_python_errors(tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(os.path.join(ROOT, "student_release"), release)
+    src = open(os.path.join(ROOT, "solutions", "attention.py")).read()
+    (release / "attention.py").write_text(src.replace("return Q @ K.transpose(-2, -1)", "return Q @ K"))
+    r = _check(release, "q2_1_pairwise_similarities")
+    assert r.returncode == 1
+    row = next(l for l in r.stdout.splitlines() if "FAIL" in l)
+    assert "in pairwise_similarities (attention.py:" in row and "RuntimeError: mat1 and mat2" in row

@@ -27,7 +27,7 @@ import utils
 
 DEFAULTS = {
     # a ~0.24M-parameter model that memorises the corpus in a few CPU minutes
-    "cpu": dict(n_layer=2, n_head=4, n_embd=96, block_size=64, pretrain_epochs=220, pretrain_batch_size=32,
+    "cpu": dict(n_layer=2, n_head=4, n_embd=96, block_size=64, pretrain_epochs=400, pretrain_batch_size=32,
                 pretrain_lr=4e-3, finetune_epochs=10, nopretrain_epochs=30, finetune_batch_size=32,
                 finetune_lr=1e-3),
     # CUDA: a bigger model (as in CS224N) and more pretraining

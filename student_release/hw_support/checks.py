@@ -22,9 +22,15 @@ def _fmt_index(flat_index, shape):
     return tuple(int(i) for i in np.unravel_index(int(flat_index), tuple(shape))) if len(shape) else ()
 
 
+def type_name(x):
+    """The type of a student's value (a sandboxed student object reports the type it has there)."""
+    remote = type(x).__name__ == "RemoteObject"
+    return x._type if remote else type(x).__name__
+
+
 def assert_tensor(got, fn, shape=None, dtype=None, device=None):
     """`got` is a torch.Tensor of the given shape, dtype and device."""
-    assert isinstance(got, torch.Tensor), f"{fn} should return a torch.Tensor, got {type(got).__name__}"
+    assert isinstance(got, torch.Tensor), f"{fn} should return a torch.Tensor, got {type_name(got)}"
     if shape is not None:
         assert tuple(got.shape) == tuple(shape), (
             f"{fn} returned shape {tuple(got.shape)}, expected {tuple(shape)}")
@@ -35,17 +41,29 @@ def assert_tensor(got, fn, shape=None, dtype=None, device=None):
             f"{fn} returned a tensor on {got.device}, expected {torch.device(device)} (the inputs' device)")
 
 
-def max_abs_error(got, expected):
-    """(max |got - expected|, first index where it is reached), treating equal infinities as equal."""
+def _abs_diff(got, expected):
+    """|got - expected| in float64 on the CPU; equal infinities and NaN vs NaN count as 0, other NaNs as inf."""
     got = got.detach().to("cpu", torch.float64)
     expected = expected.detach().to("cpu", torch.float64)
     same = (got == expected) | (torch.isnan(got) & torch.isnan(expected))
     diff = torch.where(same, torch.zeros_like(got), (got - expected).abs())
-    diff = torch.nan_to_num(diff, nan=float("inf"))
+    return torch.nan_to_num(diff, nan=float("inf"))
+
+
+def max_abs_error(got, expected):
+    """(max |got - expected|, first index where it is reached), treating equal infinities as equal."""
+    diff = _abs_diff(got, expected)
     if diff.numel() == 0:
         return 0.0, ()
     flat = int(torch.argmax(diff.reshape(-1)))
     return float(diff.reshape(-1)[flat]), _fmt_index(flat, got.shape)
+
+
+def first_difference(got, expected, atol):
+    """(index of the first entry, in row-major order, that is off by more than atol; how many are)."""
+    bad = (_abs_diff(got, expected) > atol).reshape(-1)
+    n = int(bad.sum())
+    return (_fmt_index(int(torch.argmax(bad.to(torch.uint8))), got.shape) if n else None), n
 
 
 def assert_close(got, expected, fn, atol=1e-5, show_values=True, dtype=True):
@@ -54,10 +72,15 @@ def assert_close(got, expected, fn, atol=1e-5, show_values=True, dtype=True):
     err, idx = max_abs_error(got, expected)
     if err <= atol:
         return
-    where = f" at index {idx}" if idx else ""
-    msg = f"{fn}: values are off: max abs error {err:.4g}{where} (tolerance {atol:g})"
+    first, n_bad = first_difference(got, expected, atol)
+    at = f"at index {first} " if first else ""
     if show_values:
-        msg += f"; expected {expected.detach().cpu()[idx].item():.6g}, got {got.detach().cpu()[idx].item():.6g}"
+        e, g = expected.detach().cpu()[first].item(), got.detach().cpu()[first].item()
+        msg = f"{fn}: {at}expected {e:.6g}, got {g:.6g}"
+    else:
+        msg = f"{fn}: values are off {at}".rstrip()
+    msg += (f" (the first of {n_bad} of {expected.numel()} entries off by more than {atol:g}; "
+            f"max abs error {err:.4g}" + (f" at index {idx}" if idx != first else "") + ")")
     raise AssertionError(msg)
 
 

@@ -302,6 +302,8 @@ def launch(argv):
     if settings.get("memory_mb"):
         limit = settings["memory_mb"] << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if settings.get("cpu_seconds"):  # a backstop: each test's wall-clock limit normally acts first
+        resource.setrlimit(resource.RLIMIT_CPU, (settings["cpu_seconds"], settings["cpu_seconds"]))
     if settings.get("max_file_mb"):
         limit = settings["max_file_mb"] << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
@@ -660,9 +662,12 @@ def student_user(name="hwstudent"):
     try:
         pw = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                       check=True, capture_output=True)
-        pw = pwd.getpwnam(name)
+        made = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                              capture_output=True, text=True)
+        try:
+            pw = pwd.getpwnam(name)  # a grading running beside this one may have made it first
+        except KeyError:
+            raise RuntimeError(f"could not create the user {name}: {made.stderr.strip()}") from None
     return pw.pw_uid, pw.pw_gid
 
 

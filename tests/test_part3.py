@@ -1,0 +1,292 @@
+"""Part 3 (pretraining and knowledge access): span corruption, the generated corpus, the accuracy tests.
+
+- Span corruption: the questions of q3_1 (public + hidden, merged) run in-process (build.py verify's
+  machinery) on five differently written correct implementations (all pass) and on the realistic
+  bugs of the issue (each fails at least one test).
+- The corpus generator: deterministic per seed, baseline about 5%, at least 150 held-out people, the
+  committed release data is the generator's output.
+- The hidden accuracy tests (q3_3): correct predictions from the submitted params pass, predictions
+  that do not come from the params fail, missing or malformed files fail with a clear message and
+  cost only their own test; once through the real Gradescope entry point (`grade` fixture).
+Training is never run here: the models are tiny and untrained.
+"""
+import dataclasses
+import importlib.util
+import json
+import os
+import re
+import sys
+
+import pytest
+import torch
+
+from conftest import ROOT, graded_tests
+
+from hwbuild import part3_data, verify
+from hwbuild.mutants import Alternative
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CATALOG = _load(os.path.join(ROOT, "autograder", "mutants", "dataset.py"), "dataset_catalog_p3")
+BUGS = {  # the issue's realistic bugs -> the catalog mutant that implements each
+    "off-by-one range": "off-by-one",
+    "window not at the start": "window at a random offset",
+    "masked length always 1/4": "masked length always 1/4",
+    "missing second MASK": "missing second MASK",
+    "padding to the wrong length": "pads to block_size (2021 rule)",
+    "wrong vocab ids": "wrong vocabulary ids",
+}
+
+
+def _question(build, name):
+    return next(q for q in build.questions if q.name == name)
+
+
+@pytest.fixture(scope="module")
+def solution_modules(build, tmp_path_factory):
+    """The solution modules, imported in-process (as build.py verify does); one torch thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: one thread is fastest, and much faster on a busy machine
+    tmp = str(tmp_path_factory.mktemp("p3solutions"))
+    saved = {m: sys.modules.get(m) for m in build.config["modules"]}
+    mods = {}
+    for m in build.config["modules"]:
+        mods[m] = verify.load_variant(m, build.solutions[m + ".py"].decode(), tmp, mods)
+    yield mods
+    torch.set_num_threads(threads)
+    for m, old in saved.items():
+        if old is None:
+            sys.modules.pop(m, None)
+        else:
+            sys.modules[m] = old
+
+
+def _run_dataset_variant(build, solution_modules, tmp_path, tag, source):
+    others = {k: v for k, v in solution_modules.items() if k != "dataset"}
+    mod = verify.load_variant("dataset", source, str(tmp_path / tag), others)
+    results, problem = verify.run_questions([_question(build, "q3_1_span_corruption")], dict(others, dataset=mod))
+    assert problem is None, problem
+    return results["q3_1_span_corruption"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Span corruption
+
+
+def test_five_correct_span_corruptions_pass(build, solution_modules, tmp_path):
+    solution = build.solutions["dataset.py"].decode()
+    alternatives = [a for a in CATALOG.ALTERNATIVES if a.function == "CharCorruptionDataset"]
+    assert len(alternatives) >= 5
+    variants = [("solution", solution)] + [(a.name, a.apply(solution)) for a in alternatives]
+    for i, (label, source) in enumerate(variants):
+        cases = _run_dataset_variant(build, solution_modules, tmp_path, f"ok{i}", source)
+        failed = [(c, m) for c, _, ok, m in cases if not ok]
+        assert not failed, f"correct implementation '{label}' failed: {failed}"
+        assert len(cases) >= 6
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_span_corruption_bugs_fail(build, solution_modules, tmp_path, bug):
+    found = [m for m in CATALOG.MUTANTS if BUGS[bug] in m.name]
+    assert len(found) == 1, (bug, [m.name for m in found])
+    source = found[0].apply(build.solutions["dataset.py"].decode())
+    cases = _run_dataset_variant(build, solution_modules, tmp_path, "bug", source)
+    failed = [c for c, _, ok, _ in cases if not ok]
+    assert failed, f"the bug '{bug}' passed every span-corruption test"
+
+
+def test_stub_dataset_fails_every_span_test(build, solution_modules, tmp_path):
+    cases = _run_dataset_variant(build, solution_modules, tmp_path, "stub", build.release["dataset.py"].decode())
+    assert all(not ok for _, _, ok, _ in cases)
+
+
+# ------------------------------------------------------------------------------------------------
+# The generated corpus
+
+
+def test_generator_is_deterministic_and_seed_dependent():
+    a, b, c = part3_data.generate(3), part3_data.generate(3), part3_data.generate(4)
+    assert a == b
+    assert a["wiki"] != c["wiki"] and a["test"] != c["test"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_generator_baseline_and_held_out(seed):
+    d = part3_data.generate(seed)
+    train_people = {n for n, _ in d["train"]}
+    held_out = [n for n, _ in d["dev"] + d["test"] if n not in train_people]
+    assert len(held_out) == len(d["dev"]) + len(d["test"]) and len(d["test"]) >= 150
+    for split in ("dev", "test"):  # 150-200 questions: one binomial SE is about 1.6 points
+        assert 0.005 <= part3_data.baseline(d["train"], d[split]) <= 0.10
+    docs = d["wiki"].split("\n")
+    for name, place in d["train"] + d["dev"] + d["test"]:
+        found = [doc for doc in docs if name in doc]
+        assert len(found) == 1 and found[0].index(name) <= 16 and place in found[0].split(".")[0]
+    vocab = set(d["wiki"])
+    assert set("".join(part3_data.question(n) for n, _ in d["test"])) <= vocab
+
+
+def test_generator_baseline_is_about_five_percent_on_average():
+    runs = [part3_data.generate(s) for s in range(10)]
+    mean = sum(part3_data.baseline(d["train"], d["dev"] + d["test"]) for d in runs) / len(runs)
+    assert 0.035 <= mean <= 0.065, mean
+
+
+def test_committed_data_is_the_generators_output(build):
+    seed = part3_data.current_seed()
+    files = part3_data.release_files(part3_data.generate(seed))
+    for name, text in files.items():
+        assert build.release[f"data/{name}"].decode() == text, f"data/{name} is stale: python build.py --data-seed {seed}"
+    q = _question(build, "q3_3_accuracy")
+    assert part3_data.hidden_block(part3_data.generate(seed)) in q.source
+    assert not any("birth_test_answers" in n or n.endswith("q3_3_accuracy.py") for n in build.release)
+
+
+def test_data_seed_rewrites_data_and_hidden_answers(tmp_path):
+    hidden = tmp_path / "q3_3_accuracy.py"
+    hidden.write_text(f"X = 1\n{part3_data.BEGIN}\nold\n{part3_data.END}\nY = 2\n")
+    summary = part3_data.write(5, str(tmp_path / "data"), str(hidden))
+    assert "data seed 5" in summary
+    text = hidden.read_text()
+    assert "DATA_SEED = 5" in text and text.startswith("X = 1\n") and text.endswith("Y = 2\n")
+    assert (tmp_path / "data" / "wiki.txt").read_text() == part3_data.generate(5)["wiki"]
+    assert part3_data.current_seed(str(hidden)) == 5
+
+
+# ------------------------------------------------------------------------------------------------
+# The accuracy tests (q3_3)
+
+RUNS = {"vanilla.pretrain": ("vanilla.finetune.params", "vanilla"),
+        "synthesizer.pretrain": ("synthesizer.finetune.params", "synthesizer")}
+
+
+_TINY = {}
+
+
+def _tiny_submission(model_mod, directory, seed_offset=0):
+    """Untrained tiny models and their own test predictions: {file name: path} (copied into `directory`)."""
+    import shutil
+    import tempfile
+    if seed_offset not in _TINY:
+        _TINY[seed_offset] = _make_tiny_submission(model_mod, tempfile.mkdtemp(prefix="p3tiny-"), seed_offset)
+    files, consts = _TINY[seed_offset]
+    out = {}
+    for name, path in files.items():
+        out[name] = os.path.join(directory, name)
+        shutil.copy(path, out[name])
+    return out, consts
+
+
+def _make_tiny_submission(model_mod, directory, seed_offset):
+    consts = {}
+    exec(compile(part3_data.hidden_block(part3_data.generate(part3_data.current_seed())), "gen", "exec"), consts)
+    files = {}
+    for i, (run, (params_name, variant)) in enumerate(RUNS.items()):
+        torch.manual_seed(100 + i + seed_offset)
+        chars = consts["VOCAB_CHARS"]
+        gpt = model_mod.GPT(model_mod.GPTConfig(len(chars) + 2, 64, n_layer=1, n_head=2, n_embd=16, variant=variant))
+        path = os.path.join(directory, params_name)
+        model_mod.save_params(gpt, path)
+        params = torch.load(path, weights_only=True)
+        preds = model_mod.predict_places(params, chars, consts["TEST_QUESTIONS"])
+        files[params_name] = path
+        files[f"{run}.test.predictions"] = os.path.join(directory, f"{run}.test.predictions")
+        with open(files[f"{run}.test.predictions"], "w") as f:
+            f.write("\n".join(preds) + "\n")
+    files["vanilla.nopretrain.test.predictions"] = files["vanilla.pretrain.test.predictions"]
+    return files, consts
+
+
+def _run_accuracy(build, solution_modules, files, answers=None, thresholds=None):
+    q = _question(build, "q3_3_accuracy")
+    source = q.source
+    if answers is not None:
+        source = re.sub(r"^TEST_ANSWERS = .*$", lambda _: "TEST_ANSWERS = " + json.dumps(answers), source, flags=re.M)
+    if thresholds is not None:
+        source = re.sub(r"^THRESHOLDS = .*$", lambda _: "THRESHOLDS = " + repr(thresholds), source, flags=re.M)
+    question = dataclasses.replace(q, source=source)
+    env = dict(solution_modules, submitted_files=files)
+    results, problem = verify.run_questions([question], env)
+    assert problem is None, problem
+    return {c: (ok, m) for c, _, ok, m in results["q3_3_accuracy"]}
+
+
+def test_accuracy_correct_predictions_pass(build, solution_modules, tmp_path):
+    files, consts = _tiny_submission(solution_modules["model"], str(tmp_path))
+    with open(files["vanilla.pretrain.test.predictions"]) as f:
+        answers = f.read().split("\n")[:len(consts["TEST_ANSWERS"])]
+    # the vanilla predictions become the answers: 100% for vanilla, the synthesizer must clear 0%
+    res = _run_accuracy(build, solution_modules, files, answers=answers,
+                        thresholds={"vanilla.pretrain": 99.0, "synthesizer.pretrain": 0.0})
+    assert all(ok for ok, _ in res.values()), res
+
+
+def test_accuracy_missing_malformed_and_foreign_predictions(build, solution_modules, tmp_path):
+    files, _ = _tiny_submission(solution_modules["model"], str(tmp_path))
+    low = {"vanilla.pretrain": 0.0, "synthesizer.pretrain": 0.0}
+    assert all(ok for ok, _ in _run_accuracy(build, solution_modules, files, thresholds=low).values())
+
+    def outcome(files):
+        res = _run_accuracy(build, solution_modules, files, thresholds=low)
+        return {name.split(":")[0]: (ok, msg) for name, (ok, msg) in res.items()}
+
+    # missing synthesizer predictions: only that test fails, with a clear message
+    res = outcome({k: v for k, v in files.items() if k != "synthesizer.pretrain.test.predictions"})
+    bad = [n for n, (ok, _) in res.items() if not ok]
+    assert len(bad) == 1 and "synthesizer" in bad[0].lower()
+    assert "synthesizer.pretrain.test.predictions was not submitted" in res[bad[0]][1]
+
+    # malformed: too few lines; params that are not a params file
+    short = tmp_path / "short.predictions"
+    short.write_text("Foo\nBar\n")
+    junk = tmp_path / "junk.params"
+    junk.write_bytes(b"not a torch file")
+    res = outcome(dict(files, **{"vanilla.pretrain.test.predictions": str(short),
+                                 "synthesizer.finetune.params": str(junk)}))
+    msgs = {n: m for n, (ok, m) in res.items() if not ok}
+    assert len(msgs) == 2, msgs  # the two tests that read these files; no-pretraining still passes
+    text = " ".join(msgs.values())
+    assert "has 2 lines" in text and "is not a params file written by run.py" in text
+
+    # predictions that do not come from the submitted params (another model's): agreement fails
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other, _ = _tiny_submission(solution_modules["model"], str(other_dir), seed_offset=50)
+    res = outcome(dict(files, **{"vanilla.finetune.params": other["vanilla.finetune.params"]}))
+    msgs = {n: m for n, (ok, m) in res.items() if not ok}
+    assert len(msgs) == 1 and "does not come from vanilla.finetune.params" in next(iter(msgs.values()))
+
+
+def test_accuracy_through_the_gradescope_entry_point(build, grade, tmp_path, solution_modules):
+    """Real harness (sandboxed worker, submitted files found in the upload): untrained tiny models,
+    vanilla params that are not the ones the vanilla predictions came from, and no synthesizer files.
+    The vanilla test fails on the rerun, the synthesizer one says its files were not submitted, the
+    no-pretraining one passes: each file costs only its own test."""
+    import shutil
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for m in ("dataset", "attention", "model"):
+        (sub / f"{m}.py").write_bytes(build.solutions[f"{m}.py"])
+    files, _ = _tiny_submission(solution_modules["model"], str(sub))
+    os.remove(files["synthesizer.pretrain.test.predictions"])
+    os.remove(files["synthesizer.finetune.params"])
+    shutil.copy(files["vanilla.pretrain.test.predictions"], sub / "vanilla.nopretrain.test.predictions")
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other, _ = _tiny_submission(solution_modules["model"], str(other_dir), seed_offset=50)
+    shutil.copy(other["vanilla.finetune.params"], files["vanilla.finetune.params"])
+    results = grade(sub, only="model")
+    tests = [t for t in graded_tests(results) if "model" in t.get("tags", [])] or graded_tests(results)
+    vanilla = next(t for t in tests if t["name"].startswith("Pretrained vanilla"))
+    synth = next(t for t in tests if t["name"].startswith("Pretrained synthesizer"))
+    nopre = next(t for t in tests if t["name"].startswith("No-pretraining"))
+    assert vanilla["score"] == 0 and "does not come from vanilla.finetune.params" in vanilla["output"], \
+        vanilla["output"][-500:]
+    assert synth["score"] == 0 and "was not submitted" in synth["output"], synth["output"][-500:]
+    assert nopre["score"] == nopre["max_score"], nopre["output"][-500:]
