@@ -13,6 +13,7 @@ import pwd
 import pytest
 
 from conftest import ROOT, graded_tests
+from test_grading import assert_gradescope_schema
 from hw_support.sandbox import user_processes
 from hwbuild import grading, zips
 from hwbuild.mutants import replace_definitions
@@ -105,8 +106,11 @@ def submit(grade, tmp_path):
         d.mkdir()
         (d / "attention.py").write_text(source)
         if autograder_zip:
-            return grading.grade(autograder_zip, str(d), only="attention")[0]
-        return grade(d, only="attention")
+            results = grading.grade(autograder_zip, str(d), only="attention")[0]
+        else:
+            results = grade(d, only="attention")
+        assert_gradescope_schema(results)
+        return results
     return _submit
 
 
