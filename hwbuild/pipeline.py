@@ -152,10 +152,9 @@ def solutions_tree(rendered):
 def check_no_leaks(release, questions):
     """No hidden test function, hidden file or solution marker may reach the student release."""
     hidden_fns = {c.function for q in questions for c in q.cases if c.hidden}
-    hidden_texts = {p: open(p, "rb").read() for p in glob.glob(os.path.join(AUTOGRADER, "**", "*"), recursive=True)
-                    if os.path.isfile(p) and "__pycache__" not in p}
+    hidden_texts = set(tree_files(AUTOGRADER).values())
     for name, data in release.items():
-        if data in hidden_texts.values():
+        if data in hidden_texts:
             raise markers.MasterError(f"student_release/{name}", 1, "is a copy of an autograder file")
         text = data.decode("utf-8", "replace")
         for fn in hidden_fns:

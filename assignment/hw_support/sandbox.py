@@ -506,10 +506,7 @@ class _RemoteCall(torch.autograd.Function):
     @staticmethod
     def forward(ctx, box, *tensors):
         ctx.box = box
-        result = box["result"]
-        outs = _tensors(result)
-        ctx.n_inputs = len(tensors)
-        return tuple(o.clone() for o in outs)
+        return tuple(o.clone() for o in _tensors(box["result"]))
 
     @staticmethod
     def backward(ctx, *grads):

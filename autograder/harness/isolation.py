@@ -49,7 +49,7 @@ def _claim_slot(base, slots=16):
 
 def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
     """Make the worker's directory and write submission/sandbox.json; returns (settings, log lines)."""
-    sys.path.insert(0, os.path.join(submission_dir))
+    sys.path.insert(0, submission_dir)
     from hw_support.sandbox import student_user
 
     log = []
