@@ -91,7 +91,7 @@ def load_questions(modules, parts):
     questions = []
     for name in sorted(set(public) | set(hidden)):
         pub, hid = public.get(name), hidden.get(name)
-        source = testfiles.merge(pub and rel(pub), hid and rel(hid))
+        source = testfiles.merge(pub, hid, shown=rel)
         q = testfiles.parse(name, source, rel(pub or hid), modules + [SUBMITTED_FILES])
         offset = testfiles.hidden_offset(pub)
         if not name.startswith("q") or q.part not in parts:

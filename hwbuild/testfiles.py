@@ -62,10 +62,13 @@ def hidden_offset(public_path):
     return len(_read(public_path).splitlines()) + HIDDEN_SEPARATOR.count("\n")
 
 
-def merge(public_path, hidden_path):
-    """The autograder's text of one question: public file + hidden cases (either may be absent)."""
+def merge(public_path, hidden_path, shown=lambda path: path):
+    """The autograder's text of one question: public file + hidden cases (either may be absent).
+
+    `shown(path)` is how errors name a file (e.g. relative to the project root)."""
     public = _read(public_path) if public_path and os.path.exists(public_path) else None
     hidden = _read(hidden_path) if hidden_path and os.path.exists(hidden_path) else None
+    public_path, hidden_path = public_path and shown(public_path), hidden_path and shown(hidden_path)
     for path, text in ((public_path, public), (hidden_path, hidden)):
         if text is not None and marker_lines(text):
             line = marker_lines(text)[0][0]

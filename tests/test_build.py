@@ -1,6 +1,8 @@
 """build.py: reproducible outputs, --check, malformed input, and a release with no secrets."""
 import os
 import re
+import subprocess
+import sys
 import zipfile
 
 from conftest import ROOT, run_build
@@ -14,6 +16,12 @@ def test_two_builds_give_byte_identical_zips(tmp_path, repo_copy):
     for name in ("autograder.zip", "student_release.zip"):
         a, b = (tmp_path / d / name for d in ("a", "b"))
         assert a.read_bytes() == b.read_bytes(), name
+
+
+def test_build_runs_from_any_directory(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "--check"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_autograder_zip_layout_and_permissions(build, autograder_zip):
