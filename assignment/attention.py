@@ -119,12 +119,29 @@ def as_config(config):
     return config
 
 
+def rotary(x, base=10000.0):
+    """Given. Rotary position embedding (RoPE; Su et al., 2021) of queries or keys x: (B, n_heads, T, head_dim).
+
+    Channel pair (2i, 2i+1) at position t is rotated by the angle t * base ** (-2i / head_dim), so the
+    dot product of a rotated query at position s and a rotated key at position t depends on s - t only.
+    """
+    T, d = x.shape[-2], x.shape[-1]
+    freq = base ** (-torch.arange(0, d, 2, dtype=torch.float32, device=x.device) / d)
+    angle = torch.arange(T, dtype=torch.float32, device=x.device)[:, None] * freq  # (T, d/2)
+    cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
+
+
 class CausalSelfAttention(nn.Module):
     """Given. Multi-head causal self-attention with a projection at the end (as in minGPT).
 
-    Uses torch's fused `scaled_dot_product_attention`, which computes what your Part 2
-    `self_attention` computes (with dropout on the weights while training), only faster; it splits
-    and merges the heads as your `split_heads` / `merge_heads` do.
+    Queries and keys are rotated by `rotary` (RoPE), so the model's only sense of position is the
+    distance between query and key: a fact learnt about a name at the start of a biography is found
+    again when the name stands in the middle of a question. Then torch's fused
+    `scaled_dot_product_attention` computes what your Part 2 `self_attention` computes (with dropout
+    on the weights while training), only faster; it splits and merges the heads as your
+    `split_heads` / `merge_heads` do.
     """
 
     def __init__(self, config):
@@ -143,6 +160,7 @@ class CausalSelfAttention(nn.Module):
         B, T, C = x.size()
         h = self.n_head
         q, k, v = (lin(x).view(B, T, h, C // h).transpose(1, 2) for lin in (self.query, self.key, self.value))
+        q, k = rotary(q), rotary(k)
         p = self.attn_drop.p if self.training else 0.0
         y = torch.nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
         return self.resid_drop(self.proj(y.transpose(1, 2).reshape(B, T, C)))

@@ -138,13 +138,14 @@ def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epoc
 
 
 def merge_runs(parts):
-    """One run from parts of the same seed run separately (wall times add up, as if run one after another)."""
+    """One run from parts of the same seed run at the same time, each on its own core: the whole
+    experiment took as long as its longest part."""
     out = dict(parts[0])
     for key in ("walls", "acc", "probe", "pretrain_steps", "pretrain_loss", "cpu_s"):
         out[key] = {k: v for p in parts for k, v in p.get(key, {}).items()}
-    out["wall_total_s"] = round(sum(p["wall_total_s"] for p in parts), 1)
+    out["wall_total_s"] = round(max(p["wall_total_s"] for p in parts), 1)
     out["load_end"] = max(p.get("load_end") or 0 for p in parts)
-    out["note"] = f"{len(parts)} parts run in parallel; wall_total_s is their sum"
+    out["note"] = f"{len(parts)} parts run in parallel, one core each; wall_total_s is the longest part"
     return out
 
 
@@ -248,32 +249,64 @@ def markdown(report):
     return "\n".join(lines)
 
 
-def save_reference_run(workdir, dest=REFERENCE_RUN):
-    """Copy the reference run's finetuned params and prediction files into `dest` (committed)."""
+def save_reference_run(workdirs, dest=REFERENCE_RUN):
+    """Copy the reference run's finetuned params and prediction files (from whichever of `workdirs`
+    holds each) into `dest` (committed)."""
+    workdirs = [workdirs] if isinstance(workdirs, str) else workdirs
     if os.path.isdir(dest):
         shutil.rmtree(dest)
     os.makedirs(dest)
     for name in PARAMS + PREDICTIONS:
-        shutil.copy(os.path.join(workdir, name), os.path.join(dest, name))
+        src = next(os.path.join(w, name) for w in workdirs if os.path.exists(os.path.join(w, name)))
+        shutil.copy(src, os.path.join(dest, name))
 
 
-def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note=""):
-    """Run the experiment for each seed (the first is the reference run) and write the report."""
+PARTS = {"A": dict(variants=("vanilla",), nopretrain=True), "B": dict(variants=("synthesizer",), nopretrain=False)}
+
+
+def _experiment_part(job):
+    """One part of one seed in its own process (for calibrate's --jobs); returns (seed, part, result)."""
+    seed, part, workdir, threads, log_path = job
+    with open(log_path, "w") as log:
+        return seed, part, experiment(workdir, seed, threads, log, **PARTS[part])
+
+
+def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1):
+    """Run the experiment for each seed (the first is the reference run) and write the report.
+
+    jobs > 1 runs vanilla (with the no-pretraining baseline) and synthesizer of every seed as separate
+    processes, `jobs` at a time, one torch thread each unless `threads` says otherwise."""
+    from concurrent.futures import ProcessPoolExecutor
     build = pipeline.build()
-    runs = []
     log_dir = log_dir or os.path.join(pipeline.ROOT, "bench", "logs")
     os.makedirs(log_dir, exist_ok=True)
-    for i, seed in enumerate(seeds):
-        with tempfile.TemporaryDirectory() as tmp:
-            work = workdir_for(build, keep or tmp)
-            with open(os.path.join(log_dir, f"calibrate_seed{seed}.log"), "w") as log:
-                r = experiment(work, seed, threads, log)
-            print(json.dumps(r), flush=True)
+    parts = list(PARTS) if jobs > 1 else [None]
+    threads = threads or (1 if jobs > 1 else None)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = {}
+        for seed in seeds:
+            for part in parts:
+                work[seed, part] = workdir_for(build, os.path.join(keep or tmp, f"seed{seed}{part or ''}"))
+        todo = [(seed, part, work[seed, part], threads, os.path.join(log_dir, f"calibrate_seed{seed}{part or ''}.log"))
+                for seed in seeds for part in parts]
+        results = {}
+        if jobs > 1:
+            with ProcessPoolExecutor(jobs) as pool:
+                for seed, part, r in pool.map(_experiment_part, todo):
+                    print(json.dumps(r), flush=True)
+                    results[seed, part] = r
+        else:
+            for seed, _, workdir, _, log_path in todo:
+                with open(log_path, "w") as log:
+                    results[seed, None] = experiment(workdir, seed, threads, log)
+                print(json.dumps(results[seed, None]), flush=True)
+        runs = []
+        for seed in seeds:
+            r = merge_runs([results[seed, p] for p in parts]) if jobs > 1 else results[seed, None]
             with open(os.path.join(log_dir, f"calibrate_seed{seed}.json"), "w") as f:
                 json.dump(r, f, indent=1)
             runs.append(r)
-            if i == 0:
-                save_reference_run(work)
+        save_reference_run([work[seeds[0], p] for p in parts])
     report = write_report(runs, note=note)
     set_test_thresholds(report["thresholds_pct"])
     print(markdown(report))
@@ -286,6 +319,7 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--threads", type=int, default=None, help="CPU threads per run (default: run.py's)")
     p.add_argument("--note", default="")
+    p.add_argument("--jobs", type=int, default=1)
     args = p.parse_args(argv)
-    calibrate(args.seeds, args.threads, note=args.note)
+    calibrate(args.seeds, args.threads, note=args.note, jobs=args.jobs)
     return 0

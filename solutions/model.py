@@ -1,7 +1,8 @@
 """Part 3 (given, do not change): a small character-level GPT (after minGPT and CS224N A5).
 
-`GPT(config)` uses `attention.CausalSelfAttention` (variant "vanilla") or your
-`attention.SynthesizerAttention` (variant "synthesizer"). Parameters are saved with `save_params`
+`GPT(config)` uses `attention.CausalSelfAttention` (variant "vanilla", with rotary positions) or
+your `attention.SynthesizerAttention` (variant "synthesizer", with learned absolute positions: its
+scores are a function of the key's position anyway). Parameters are saved with `save_params`
 as {"config": ..., "state_dict": ...} (float16, to keep the files small) and read back with
 `load_params`; `predict_places` is what `run.py evaluate` and the autograder use to answer the
 birthplace questions: greedy decoding of the characters after the MASK.
@@ -56,13 +57,21 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    """Token and learned position embeddings, n_layer blocks, a final LayerNorm and a linear head."""
+    """Token embeddings, n_layer blocks, a final LayerNorm and a linear head.
+
+    Positions: the vanilla variant rotates queries and keys (RoPE, in CausalSelfAttention) and adds
+    nothing to the input. Learned absolute position embeddings, as in CS224N A5, made a small model
+    bind each memorised fact to the offset its name was seen at, so fine-tuning on questions (the name
+    at another offset) could not reach it (autograder/calibration/part3.md). The synthesizer keeps
+    them: its attention scores come from the query alone, which needs to know where it is.
+    """
 
     def __init__(self, config):
         super().__init__()
         self.config = config
         self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
-        self.pos_emb = nn.Parameter(torch.zeros(1, config.block_size, config.n_embd))
+        self.pos_emb = (nn.Parameter(torch.zeros(1, config.block_size, config.n_embd))
+                        if config.variant == "synthesizer" else None)
         self.drop = nn.Dropout(config.embd_pdrop)
         self.blocks = nn.Sequential(*[Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd)
@@ -89,7 +98,8 @@ class GPT(nn.Module):
         """idx: (B, T) ids -> (logits (B, T, vocab), loss or None); PAD (id 0) targets are ignored."""
         b, t = idx.size()
         assert t <= self.block_size, "Cannot forward, model block size is exhausted."
-        x = self.drop(self.tok_emb(idx) + self.pos_emb[:, :t, :])
+        x = self.tok_emb(idx) if self.pos_emb is None else self.tok_emb(idx) + self.pos_emb[:, :t, :]
+        x = self.drop(x)
         logits = self.head(self.ln_f(self.blocks(x)))
         loss = None
         if targets is not None:
