@@ -101,6 +101,7 @@ def main(argv=None):
     c.add_argument("--from-logs", nargs="+", metavar="JSON", default=None,
                    help="only rewrite the report from saved runs (bench/logs/calibrate_seed*.json); "
                         "keeps the committed reference run")
+    c.add_argument("--note", default="", help="a paragraph for the report (what changed, what the runs show)")
     args = parser.parse_args(argv)
     if args.data_seed is not None:
         from hwbuild import part3_data
@@ -110,9 +111,9 @@ def main(argv=None):
     if args.command == "calibrate":
         from hwbuild import part3
         if args.from_logs:
-            print(part3.markdown(part3.finish(args.from_logs)))
+            print(part3.markdown(part3.finish(args.from_logs, note=args.note)))
         else:
-            part3.calibrate(args.seeds, args.threads, jobs=args.jobs)
+            part3.calibrate(args.seeds, args.threads, note=args.note, jobs=args.jobs)
         return 0
     try:
         if args.command == "verify":

@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "assignment"))
 
-from hwbuild import part3, pipeline  # noqa: E402
+from hwbuild import part3, part3_data, pipeline  # noqa: E402
 
 LATEST = os.path.join(ROOT, "bench", "part3_latest.txt")
 
@@ -34,8 +34,9 @@ def summary(r):
     acc, w = r["acc"], r["walls"]
     train = sum(v for k, v in w.items() if k.startswith(("pretrain", "finetune")))
     lines = [f"seed {r['seed']}, threads {r.get('threads') or 'default'}, load {r.get('load_start')} -> {r.get('load_end')}",
-             f"whole experiment (pretrain x2, finetune x3, evaluate x6, probes): {r['wall_total_s'] / 60:.1f} min; "
-             f"pretrain + finetune only: {train / 60:.1f} min",
+             f"whole experiment (pretrain x2, finetune x3, evaluate x6, probes): {r['wall_total_s'] / 60:.1f} min"
+             + (f" ({r['note']})" if r.get("note") else "") + f"; pretrain + finetune, one after another: {train / 60:.1f} min; "
+             f"CPU time of all commands: {sum(r.get('cpu_s', {}).values()) / 60:.1f} min",
              "walls (s): " + ", ".join(f"{k} {v:.0f}" for k, v in w.items()),
              "CPU seconds of each run.py command (an idle single core's wall time): " +
              (", ".join(f"{k} {v:.0f}" for k, v in r.get("cpu_s", {}).items()) or "not recorded"),
@@ -75,11 +76,17 @@ def cs224n(directory, minutes, threads):
         per_epoch = time.time() - t0
         epochs = max(1, int(minutes * 60 / per_epoch))
         steps = [["pretrain", "vanilla", *common, "--epochs", str(epochs), "--writing_params_path", "v.pre"],
+                 ["probe", "vanilla", *common, "--reading_params_path", "v.pre", "--eval_corpus_path",
+                  "data/cs224n_birth_dev.tsv"],
                  ["finetune", "vanilla", *common, "--reading_params_path", "v.pre", "--writing_params_path", "v.ft",
                   "--finetune_corpus_path", "data/cs224n_birth_places_train.tsv"],
                  ["evaluate", "vanilla", *common, "--reading_params_path", "v.ft", "--eval_corpus_path",
                   "data/cs224n_birth_dev.tsv", "--outputs_path", "v.dev.predictions"]]
-        lines = [f"CS224N corpus: one epoch {per_epoch:.0f} s -> {epochs} pretraining epochs for {minutes} min"]
+        train, dev = ([line.rstrip("\n").split("\t") for line in open(os.path.join(directory, f), encoding="utf-8")
+                       if line.strip()] for f in ("birth_places_train.tsv", "birth_dev.tsv"))
+        top = part3_data.most_common(train)
+        lines = [f"CS224N corpus: one epoch {per_epoch:.0f} s -> {epochs} pretraining epochs for {minutes} min; "
+                 f"most-common-place baseline ({top}) on dev: {100 * sum(a == top for _, a in dev) / len(dev):.1f}%"]
         for s in steps:
             t = time.time()
             p = subprocess.run([sys.executable, "run.py", *s], cwd=tmp, capture_output=True, text=True)

@@ -125,8 +125,10 @@ def main(argv=None):
         gpt = model.load_params(args.reading_params_path, device)
         names = [re.sub(r"^Where was (.*) born\?$", r"\1", q) for q, _ in rows]
         itos = [pretrain_dataset.itos[i] for i in range(pretrain_dataset.vocab_size)]
-        outs = model.greedy_answers(gpt, [f"{n} was born in " for n in names], pretrain_dataset.stoi, itos, steps=12)
-        hits = sum(a is not None and re.split(r"[ .,]", o, maxsplit=1)[0] == a for (_, a), o in zip(rows, outs))
+        outs = model.greedy_answers(gpt, [f"{n} was born in " for n in names], pretrain_dataset.stoi, itos, steps=32)
+        # a hit: the continuation starts with the place, as a whole word ("New York City", not "Newark")
+        hits = sum(a is not None and o.startswith(a) and not o[len(a):len(a) + 1].isalnum()
+                   for (_, a), o in zip(rows, outs))
         print(f"Cloze probe ('NAME was born in'): {hits} out of {len(rows)}: {100 * hits / len(rows):.2f}%")
 
 

@@ -123,6 +123,17 @@ plots.loss_curves(pretrain_losses, title="pretraining (span corruption)", logy=T
 plots.loss_curves(finetune_losses, title="fine-tuning on birthplace questions", logy=True)
 
 # %% [markdown]
+# Did pretraining store the birthplaces? The cloze probe asks each pretrained model to continue
+# "NAME was born in " for the dev people (whose questions fine-tuning never shows) and counts the
+# continuations that start with the right place. Fine-tuning can only bring out what is here; with
+# the defaults, the vanilla model knows nearly all of them.
+
+# %%
+for variant in pretrain_losses:
+    run.main(["probe", variant, "data/wiki.txt", "--reading_params_path", f"{variant}.pretrain.params",
+              "--eval_corpus_path", "data/birth_dev.tsv", *(["--threads", "1"] if FAST else [])])
+
+# %% [markdown]
 # ## 4. Accuracy on the dev questions, against the baseline
 #
 # The baseline always answers the most common birthplace of the training questions (CS224N's
@@ -153,6 +164,14 @@ for name, acc in {**accuracy, "baseline (most common)": baseline}.items():
 plots.accuracy_bars(accuracy, title="birthplace questions: dev accuracy", baseline=baseline)
 
 # %% [markdown]
+# Compare with the cloze probe above: both pretrained models know nearly every birthplace when asked
+# "NAME was born in", yet only the vanilla model can answer the questions. The difference is in
+# where each model looks. The synthesizer chooses by absolute position (one column of `w2` per key
+# position, and learned position embeddings added to its input in `model.py`), so what it memorised
+# about a name at the start of a biography is tied to those positions, and the question puts the
+# name ten characters in. The vanilla model rotates queries and keys instead
+# (`attention.rotary`): its attention sees only distances, so a name is the same name anywhere.
+#
 # Explain these numbers in `written_answers.md`: why does pretraining help, and what changes with
 # the Synthesizer? Then submit your modules with the `*.finetune.params` and `*.test.predictions`
 # files (`python make_submission.py` packs them).

@@ -10,7 +10,7 @@ import torch
 OK_FORMAT = False
 name = "q3_3_accuracy"
 
-THRESHOLDS = {"vanilla.pretrain": 0.0, "synthesizer.pretrain": 0.0}  # % of the hidden test questions
+THRESHOLDS = {"vanilla.pretrain": 4.0, "synthesizer.pretrain": 0.0}  # % of the hidden test questions
 AGREEMENT = 0.9  # share of the rerun answers that must equal the submitted ones (float noise, CPU vs GPU)
 RERUN_MAX_PARAMS = 2_000_000  # bigger models (e.g. trained on a GPU) are rerun on a fixed subset
 RERUN_SUBSET = 60
