@@ -33,9 +33,9 @@ class NameDataset(Dataset):
 
     def __getitem__(self, idx):
         inp, oup = self.data[idx].split("\t")
-        x = inp + self.MASK_CHAR + oup + self.MASK_CHAR
+        x = (inp + self.MASK_CHAR + oup + self.MASK_CHAR)[:self.block_size + 1]  # long lines are cut
         x = x + self.PAD_CHAR * (self.block_size + 1 - len(x))
-        y = self.PAD_CHAR * (len(inp) - 1) + x[len(inp):]  # block_size characters: no loss on the question
+        y = (self.PAD_CHAR * (len(inp) - 1) + x[len(inp):])[:self.block_size]  # no loss on the question
         x = torch.tensor([self.stoi[c] for c in x[:-1]], dtype=torch.long)
         y = torch.tensor([self.stoi[c] for c in y], dtype=torch.long)
         return x, y

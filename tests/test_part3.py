@@ -162,6 +162,17 @@ def test_data_seed_rewrites_data_and_hidden_answers(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # The given model: rotary positions for vanilla, learned ones for the synthesizer
 
+def test_name_dataset_cuts_lines_longer_than_the_block(solution_modules):
+    ds = solution_modules["dataset"]
+    pre = ds.CharCorruptionDataset("abc def?\tWhere was x born\n", 16)
+    names = ds.NameDataset(pre, "Where was x born?\tabc\nWhere was abc def abc def born?\tabc\n")
+    for x, y in (names[0], names[1]):  # 17 + 5 and 31 + 5 characters: both cut to the block
+        assert x.shape == y.shape == (16,)
+        assert bool((y[:15] == 0).all())  # no loss on the question
+    x, _ = names[1]
+    assert "".join(pre.itos[int(i)] for i in x) == "Where was abc def abc def born?"[:16]
+
+
 def test_rotary_scores_depend_on_relative_position_only(solution_modules):
     rotary = solution_modules["attention"].rotary
     torch.manual_seed(0)
