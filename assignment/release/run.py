@@ -10,8 +10,8 @@
 
 The pretraining corpus is always given: it defines the vocabulary. Without --reading_params_path,
 `finetune` starts from a fresh model (no pretraining) and trains longer. The defaults reach the
-assignment's accuracy thresholds on a laptop CPU in about ten minutes per pretraining run (one core each); on a CUDA GPU a bigger
-model is used (see DEFAULTS).
+assignment's accuracy thresholds on a laptop CPU in about ten minutes per pretraining run (one
+core each); on a CUDA GPU a bigger model is used (see DEFAULTS).
 """
 import argparse
 import os
