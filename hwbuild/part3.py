@@ -10,6 +10,7 @@ autograder/calibration/part3.json and part3.md (accuracies per seed, thresholds 
 a margin) and copies the reference run (the first seed) into autograder/calibration/reference_run/,
 from which build.py puts the finetuned params and prediction files into solutions/.
 """
+import contextlib
 import json
 import math
 import os
@@ -261,21 +262,22 @@ def save_reference_run(workdirs, dest=REFERENCE_RUN):
         shutil.copy(src, os.path.join(dest, name))
 
 
+# calibrate --jobs: vanilla (with the no-pretraining baseline) and synthesizer as separate processes
 PARTS = {"A": dict(variants=("vanilla",), nopretrain=True), "B": dict(variants=("synthesizer",), nopretrain=False)}
 
 
 def _experiment_part(job):
-    """One part of one seed in its own process (for calibrate's --jobs); returns (seed, part, result)."""
+    """One part of one seed (part None: the whole experiment); returns (seed, part, result)."""
     seed, part, workdir, threads, log_path = job
     with open(log_path, "w") as log:
-        return seed, part, experiment(workdir, seed, threads, log, **PARTS[part])
+        return seed, part, experiment(workdir, seed, threads, log, **PARTS.get(part, {}))
 
 
 def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1):
     """Run the experiment for each seed (the first is the reference run) and write the report.
 
-    jobs > 1 runs vanilla (with the no-pretraining baseline) and synthesizer of every seed as separate
-    processes, `jobs` at a time, one torch thread each unless `threads` says otherwise."""
+    jobs > 1 runs the PARTS of every seed as separate processes, `jobs` at a time, one torch thread
+    each unless `threads` says otherwise."""
     from concurrent.futures import ProcessPoolExecutor
     build = pipeline.build()
     log_dir = log_dir or os.path.join(pipeline.ROOT, "bench", "logs")
@@ -283,43 +285,21 @@ def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", j
     parts = list(PARTS) if jobs > 1 else [None]
     threads = threads or (1 if jobs > 1 else None)
     with tempfile.TemporaryDirectory() as tmp:
-        work = {}
-        for seed in seeds:
-            for part in parts:
-                work[seed, part] = workdir_for(build, os.path.join(keep or tmp, f"seed{seed}{part or ''}"))
-        todo = [(seed, part, work[seed, part], threads, os.path.join(log_dir, f"calibrate_seed{seed}{part or ''}.log"))
-                for seed in seeds for part in parts]
+        todo = [(seed, part, workdir_for(build, os.path.join(keep or tmp, f"seed{seed}{part or ''}")), threads,
+                 os.path.join(log_dir, f"calibrate_seed{seed}{part or ''}.log")) for seed in seeds for part in parts]
         results = {}
-        if jobs > 1:
-            with ProcessPoolExecutor(jobs) as pool:
-                for seed, part, r in pool.map(_experiment_part, todo):
-                    print(json.dumps(r), flush=True)
-                    results[seed, part] = r
-        else:
-            for seed, _, workdir, _, log_path in todo:
-                with open(log_path, "w") as log:
-                    results[seed, None] = experiment(workdir, seed, threads, log)
-                print(json.dumps(results[seed, None]), flush=True)
+        with ProcessPoolExecutor(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+            for seed, part, r in (pool.map if pool else map)(_experiment_part, todo):
+                print(json.dumps(r), flush=True)
+                results[seed, part] = r
         runs = []
         for seed in seeds:
             r = merge_runs([results[seed, p] for p in parts]) if jobs > 1 else results[seed, None]
             with open(os.path.join(log_dir, f"calibrate_seed{seed}.json"), "w") as f:
                 json.dump(r, f, indent=1)
             runs.append(r)
-        save_reference_run([work[seeds[0], p] for p in parts])
+        save_reference_run([job[2] for job in todo if job[0] == seeds[0]])
     report = write_report(runs, note=note)
     set_test_thresholds(report["thresholds_pct"])
     print(markdown(report))
     return report
-
-
-def main(argv=None):
-    import argparse
-    p = argparse.ArgumentParser(description="Calibrate Part 3's accuracy thresholds (see hwbuild/part3.py).")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--threads", type=int, default=None, help="CPU threads per run (default: run.py's)")
-    p.add_argument("--note", default="")
-    p.add_argument("--jobs", type=int, default=1)
-    args = p.parse_args(argv)
-    calibrate(args.seeds, args.threads, note=args.note, jobs=args.jobs)
-    return 0

@@ -2,8 +2,9 @@
 
 Everything is a deterministic function of the seed: made-up people (syllable names, unique), made-up
 places with skewed birthplace frequencies (the most common 5% of every split, so that always
-answering it scores about 5%; the rest p_i proportional to 1/(i+30)), one biography per line: "NAME was born in PLACE." first, then
-2-3 sentences that mention distractor places (studied, worked, died, moved, lived).
+answering it scores about 5%; the rest p_i proportional to 1/(i+30)), one biography per line:
+"NAME was born in PLACE." first, then 2-3 sentences that mention distractor places (studied,
+worked, died, moved, lived).
 
 Writes, for the release, assignment/release/data/{wiki.txt, birth_places_train.tsv, birth_dev.tsv,
 birth_test_inputs.tsv}; the test answers go only into the hidden test file

@@ -278,14 +278,38 @@ def _pct(a, b):
 # Catalogs
 
 
-def load_catalog(path):
-    """(MUTANTS, ALTERNATIVES, CHECKS) of the catalog file at `path`, imported by path."""
-    name = "_hw_catalog_" + os.path.splitext(os.path.basename(path))[0]
+def import_path(name, path):
+    """The Python file at `path`, imported as a module called `name` (not put in sys.modules)."""
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@contextlib.contextmanager
+def one_thread_and_kept_modules(names):
+    """torch on one thread (the tests use tiny tensors: on a busy machine one thread is many times
+    faster) and the sys.modules entries `names` as they were, once the block ends."""
+    import torch
+    saved = {m: sys.modules.get(m) for m in names}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        for m, old in saved.items():
+            if old is None:
+                sys.modules.pop(m, None)
+            else:
+                sys.modules[m] = old
+
+
+def load_catalog(path):
+    """(MUTANTS, ALTERNATIVES, CHECKS) of the catalog file at `path`, imported by path."""
     if pipeline.ROOT not in sys.path:
         sys.path.insert(0, pipeline.ROOT)  # catalogs import hwbuild.mutants
-    spec.loader.exec_module(mod)
+    mod = import_path("_hw_catalog_" + os.path.splitext(os.path.basename(path))[0], path)
     for attr in ("MUTANTS", "ALTERNATIVES"):
         if not isinstance(getattr(mod, attr, None), (list, tuple)):
             raise ValueError(f"defines no {attr} list")
@@ -327,10 +351,7 @@ def part3_calibration(build):
         return False, f"Part 3 has tests but no committed calibration report {pipeline.rel(report)}"
     if not os.path.exists(hook):
         return False, f"Part 3 has a calibration report but no {pipeline.rel(hook)} defining check(build, report_path)"
-    spec = importlib.util.spec_from_file_location("_hw_calibration_check", hook)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    ok, message = mod.check(build, report)
+    ok, message = import_path("_hw_calibration_check", hook).check(build, report)
     return bool(ok), str(message)
 
 
@@ -390,34 +411,22 @@ def verify(build=None, catalog_dir=CATALOG_DIR, only=None, timeout=TIMEOUT):
     selected = [m for m in modules + [c for c in catalogs if c not in modules] if only in (None, m)]
     if only is not None and not selected:
         report.fail(f"--module {only}: no such student module or catalog")
-    saved_modules = {m: sys.modules.get(m) for m in modules + catalogs}
-    torch = sys.modules.get("torch") or __import__("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the tests use tiny tensors: on a busy machine, one thread is many times faster
     total_mutants, all_catalogs = 0, True
     extra_checks = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
-            SUBMITTED.clear()
-            SUBMITTED.update(_write_submitted_files(build, os.path.join(tmp, "submitted")))
-            solutions = {}
-            for m in modules:
-                solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),
-                                            solutions)
-            for m in selected:
-                n, has_catalog, checks = _verify_module(report, build, m, modules, solutions, catalog_dir,
-                                                        catalogs, tmp, timeout)
-                total_mutants += n
-                all_catalogs &= has_catalog
-                extra_checks += checks
-            all_catalogs &= all(m in catalogs for m in modules)
-    finally:
-        torch.set_num_threads(threads)
-        for m, old in saved_modules.items():
-            if old is None:
-                sys.modules.pop(m, None)
-            else:
-                sys.modules[m] = old
+    with one_thread_and_kept_modules(modules + catalogs), tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
+        SUBMITTED.clear()
+        SUBMITTED.update(_write_submitted_files(build, os.path.join(tmp, "submitted")))
+        solutions = {}
+        for m in modules:
+            solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),
+                                        solutions)
+        for m in selected:
+            n, has_catalog, checks = _verify_module(report, build, m, modules, solutions, catalog_dir,
+                                                    catalogs, tmp, timeout)
+            total_mutants += n
+            all_catalogs &= has_catalog
+            extra_checks += checks
+        all_catalogs &= all(m in catalogs for m in modules)
 
     if only is None:
         ok = total_mutants >= MIN_TOTAL_MUTANTS or not all_catalogs

@@ -98,7 +98,9 @@ class GPT(nn.Module):
         """idx: (B, T) ids -> (logits (B, T, vocab), loss or None); PAD (id 0) targets are ignored."""
         b, t = idx.size()
         assert t <= self.block_size, "Cannot forward, model block size is exhausted."
-        x = self.tok_emb(idx) if self.pos_emb is None else self.tok_emb(idx) + self.pos_emb[:, :t, :]
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None:  # synthesizer only
+            x = x + self.pos_emb[:, :t, :]
         x = self.drop(x)
         logits = self.head(self.ln_f(self.blocks(x)))
         loss = None

@@ -4,7 +4,6 @@ Submissions are the solution with variants from the catalog autograder/mutants/q
 applied (hwbuild.mutants), graded by the real autograder zip (the `grade` fixture) on the
 query_crafting tests only. Several variants share one submission to keep the number of grades low.
 """
-import importlib.util
 import os
 import re
 
@@ -13,6 +12,7 @@ import torch
 import yaml
 
 from conftest import ROOT, graded_tests
+from hwbuild import verify
 
 MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
@@ -23,14 +23,7 @@ V = torch.tensor([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.6
                  dtype=torch.float64)
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CATALOG = _load(os.path.join(ROOT, "autograder", "mutants", "query_crafting.py"), "query_crafting_catalog")
+CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "mutants", "query_crafting.py"))
 ALTERNATIVES = {f: [a for a in CATALOG.ALTERNATIVES if a.function == f] for f in FUNCTIONS}
 N_CORRECT = max(len(a) for a in ALTERNATIVES.values())
 
@@ -121,7 +114,7 @@ def module_from(build, tmp_path_factory):
     def _module(source, label):
         path = tmp_path_factory.mktemp(label) / f"{MODULE}.py"
         path.write_text(source)
-        return _load(str(path), f"{MODULE}_{label}")
+        return verify.import_path(f"{MODULE}_{label}", str(path))
     return _module
 
 

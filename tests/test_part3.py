@@ -11,11 +11,9 @@
 Training is never run here: the models are tiny and untrained.
 """
 import dataclasses
-import importlib.util
 import json
 import os
 import re
-import sys
 
 import pytest
 import torch
@@ -26,14 +24,7 @@ from hwbuild import part3_data, verify
 from hwbuild.mutants import Alternative
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CATALOG = _load(os.path.join(ROOT, "autograder", "mutants", "dataset.py"), "dataset_catalog_p3")
+CATALOG = verify.import_path("dataset_catalog_p3", os.path.join(ROOT, "autograder", "mutants", "dataset.py"))
 BUGS = {  # the issue's realistic bugs -> the catalog mutant that implements each
     "off-by-one range": "off-by-one",
     "window not at the start": "window at a random offset",
@@ -51,20 +42,12 @@ def _question(build, name):
 @pytest.fixture(scope="module")
 def solution_modules(build, tmp_path_factory):
     """The solution modules, imported in-process (as build.py verify does); one torch thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is fastest, and much faster on a busy machine
     tmp = str(tmp_path_factory.mktemp("p3solutions"))
-    saved = {m: sys.modules.get(m) for m in build.config["modules"]}
-    mods = {}
-    for m in build.config["modules"]:
-        mods[m] = verify.load_variant(m, build.solutions[m + ".py"].decode(), tmp, mods)
-    yield mods
-    torch.set_num_threads(threads)
-    for m, old in saved.items():
-        if old is None:
-            sys.modules.pop(m, None)
-        else:
-            sys.modules[m] = old
+    with verify.one_thread_and_kept_modules(build.config["modules"]):
+        mods = {}
+        for m in build.config["modules"]:
+            mods[m] = verify.load_variant(m, build.solutions[m + ".py"].decode(), tmp, mods)
+        yield mods
 
 
 def _run_dataset_variant(build, solution_modules, tmp_path, tag, source):

@@ -4,7 +4,6 @@ grading through the Gradescope entry point (the `grade` fixture).
 No training here: the result tests are graded on the committed reference results
 (autograder/calibration/part4_reference/, made by bench/part4.py).
 """
-import importlib.util
 import os
 import re
 import shutil
@@ -14,6 +13,7 @@ import pytest
 import torch
 
 from conftest import ROOT, graded_tests
+from hwbuild import verify
 
 from hw_support import lm_checks, lm_data
 
@@ -21,13 +21,6 @@ MODULE = "lm"
 DATA = os.path.join(ROOT, "assignment", "release", "data")
 REFERENCE = os.path.join(ROOT, "autograder", "calibration", "part4_reference")
 RESULT_FILES = ("lm_params.pt", "sentiment_predictions.txt", "sentiment_scratch_predictions.txt")
-
-
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def hidden_constant(question, name):
@@ -39,7 +32,7 @@ def hidden_constant(question, name):
 def lm_solution(build, tmp_path_factory):
     path = tmp_path_factory.mktemp("lm_solution") / "lm.py"
     path.write_bytes(build.solutions["lm.py"])
-    return _load(str(path), "lm_solution_for_tests")
+    return verify.import_path("lm_solution_for_tests", str(path))
 
 
 def failed(tests):

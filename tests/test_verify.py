@@ -2,7 +2,6 @@
 import argparse
 import contextlib
 import glob
-import importlib.util
 import io
 import json
 import os
@@ -14,10 +13,7 @@ from hwbuild import pipeline, testfiles, verify
 
 
 def _build_py():
-    spec = importlib.util.spec_from_file_location("build_py", os.path.join(ROOT, "build.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return verify.import_path("build_py", os.path.join(ROOT, "build.py"))
 
 
 @pytest.fixture(scope="module")
