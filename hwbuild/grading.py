@@ -41,8 +41,18 @@ def _place_submission(submission, dest):
         raise SystemExit(f"grade: no such file or directory: {submission}")
 
 
-def grade(autograder_zip, submission, only=None, keep_log=None):
-    """Grade `submission` (a directory, a .zip or a .py); returns (results dict, grader stdout)."""
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def grade(autograder_zip, submission, only=None, keep_log=None, private=None, prefix=()):
+    """Grade `submission` (a directory, a .zip or a .py); returns (results dict, grader stdout).
+
+    `private`: paths student code must not read (default: this project and the zip's folder); the
+    sandbox hides them (bubblewrap) or stops grading if the student user could read them.
+    `prefix`: a command the grader runs under (tests: capsh dropping CAP_SYS_ADMIN).
+    """
+    if private is None:
+        private = [ROOT, os.path.dirname(os.path.abspath(autograder_zip))]
     with tempfile.TemporaryDirectory(prefix="attention-hw-grade-") as tmp:
         ag = os.path.join(tmp, "autograder")
         source = os.path.join(ag, "source")
@@ -59,8 +69,9 @@ def grade(autograder_zip, submission, only=None, keep_log=None):
         os.makedirs(os.path.join(ag, "results"))
         with open(os.path.join(ag, "submission_metadata.json"), "w") as f:
             json.dump({"users": [], "previous_submissions": []}, f)
-        proc = subprocess.run([sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
-                              cwd=ag, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = dict(os.environ, ATTENTION_HW_PRIVATE=os.pathsep.join(private))
+        proc = subprocess.run([*prefix, sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
+                              cwd=ag, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         log = proc.stdout
         if keep_log:
             with open(keep_log, "w") as f:

@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import subprocess
@@ -8,6 +9,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "assignment"))  # hw_support
+sys.path.insert(0, os.path.join(ROOT, "autograder", "harness"))  # the grading sandbox
 
 from hwbuild import grading, pipeline, zips  # noqa: E402
 
@@ -55,3 +57,50 @@ def write_tree(directory, files):
 
 def graded_tests(results):
     return [t for t in results["tests"] if "max_score" in t]
+
+
+NO_SYS_ADMIN = ("capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$0" "$@"')  # a container without namespaces
+LAUNCHERS = {
+    # bubblewrap, required (grading stops if it cannot isolate); the project is hidden from student code
+    "bwrap": {"launcher": "bwrap", "prefix": (), "private": None},
+    # CAP_SYS_ADMIN dropped, so bubblewrap is refused and `auto` falls back to the builtin launcher,
+    # which hides nothing: only the (closed) autograder directory is private
+    "builtin": {"launcher": "auto", "prefix": NO_SYS_ADMIN, "private": []},
+}
+
+
+def zip_with(build, directory, name, **sandbox_settings):
+    """The autograder zip with some sandbox settings changed; returns its path."""
+    files = dict(build.autograder)
+    settings = json.loads(files["harness/grading.json"])
+    for key, value in sandbox_settings.items():  # total_time_limit is a top-level setting
+        (settings if key == "total_time_limit" else settings["sandbox"])[key] = value
+    files["harness/grading.json"] = json.dumps(settings).encode()
+    path = os.path.join(str(directory), name)
+    zips.write_zip(path, files)
+    return path
+
+
+@pytest.fixture(scope="session", params=sorted(LAUNCHERS))
+def launcher(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def grade_with(build, launcher, tmp_path_factory):
+    """grade_with(submission, only=None, **sandbox settings) -> (results, log) under `launcher`."""
+    spec = LAUNCHERS[launcher]
+    zips_dir = tmp_path_factory.mktemp(f"zips-{launcher}")
+    made = {}
+
+    def _grade(submission, only=None, **settings):
+        settings = dict(settings, launcher=spec["launcher"])
+        key = json.dumps(settings, sort_keys=True)
+        if key not in made:
+            made[key] = zip_with(build, zips_dir, f"autograder{len(made)}.zip", **settings)
+        results, log = grading.grade(made[key], str(submission), only=only, private=spec["private"],
+                                     prefix=spec["prefix"])
+        expected = "launcher: bwrap" if launcher == "bwrap" else "launcher: builtin"
+        assert expected in log, log[-3000:]
+        return results, log
+    return _grade

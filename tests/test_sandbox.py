@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from conftest import ROOT
-from hw_support import sandbox
+from hw_support.checks import scratch
 from hw_support.loader import BrokenModule
+from sandbox import client as sandbox, codec, launch
 
 TOY = '''
 import torch
@@ -57,17 +58,23 @@ def uses(counter):
 '''
 
 
+PACKAGES = {"sandbox": os.path.join(ROOT, "autograder", "harness", "sandbox"),
+            "hw_support": os.path.join(ROOT, "assignment", "hw_support")}
+
+
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
-    d = tmp_path_factory.mktemp("box")
+    d = tmp_path_factory.mktemp("code")
     (d / "toy.py").write_text(TOY)
     (d / "broken.py").write_text("def f(:\n")
-    shutil.copytree(os.path.join(ROOT, "assignment", "hw_support"), d / "hw_support")
-    box, modules = sandbox.load_student_modules(["toy", "broken"], str(d), {"uid": None, "import_limit": 60})
+    files = {"toy.py": str(d / "toy.py"), "broken.py": str(d / "broken.py")}
+    dirs = launch.make_box(files, PACKAGES, None)
+    box, modules = sandbox.load_student_modules(["toy", "broken"], dirs, {"import_limit": 60})
     box.begin_test(30)
     yield box, modules
     box.end_test()
     box.kill()
+    shutil.rmtree(dirs["root"])
 
 
 def test_functions_data_and_broken_modules(toy):
@@ -82,11 +89,15 @@ def test_functions_data_and_broken_modules(toy):
         toy_.nope
 
 
-def test_in_place_changes_are_copied_back(toy):
+def test_in_place_changes_fail_the_call_and_never_reach_the_grader(toy):
     x = torch.tensor([1.0, 2.0, 3.0])
     toy_ = toy[1]["toy"]
-    toy_.square_(x)
-    assert torch.equal(x, torch.tensor([1.0, 4.0, 9.0]))
+    with pytest.raises(sandbox.SandboxError, match="changed one of its input tensors in place"):
+        toy_.square_(x)
+    assert torch.equal(x, torch.tensor([1.0, 2.0, 3.0]))  # the grader's tensor is untouched
+    s = scratch(x)
+    assert torch.equal(toy_.square_(s), torch.tensor([1.0, 4.0, 9.0]))  # allowed on a scratch copy
+    assert torch.equal(s, x)  # ... whose changes stay in the worker too
 
 
 def test_gradients_flow_through_calls_and_modules(toy):
@@ -128,6 +139,9 @@ def test_timeouts_and_crashes_restart_the_worker(toy):
     with pytest.raises(sandbox.StudentCrash, match="exit code 7"):
         m["toy"].die()
     assert m["toy"].double(1) == 2  # a fresh worker answers
+    box.begin_test(30)
+    with pytest.raises(sandbox.StudentTimeout, match="timed out in an earlier test"):
+        m["toy"].spin()  # not run again: fails at once
 
 
 def test_codec_round_trip_is_data_only():
@@ -135,7 +149,7 @@ def test_codec_round_trip_is_data_only():
               torch.device("cpu"), torch.arange(6).reshape(2, 3), torch.tensor([1.5], dtype=torch.bfloat16),
               torch.empty(2, 0), torch.empty(3, device="meta")]
     for v in values:
-        back = sandbox.decode(sandbox.encode(v))
+        back = codec.decode(codec.encode(v))
         if isinstance(v, torch.Tensor):
             assert back.dtype == v.dtype and back.shape == v.shape and back.device == v.device
             if v.device.type != "meta":
@@ -148,4 +162,4 @@ def test_codec_round_trip_is_data_only():
         def __eq__(self, other):
             return True
     with pytest.raises(TypeError):
-        sandbox.encode(Liar())
+        codec.encode(Liar())

@@ -14,14 +14,15 @@ import sys
 import time
 import traceback
 
-import dill
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import entry  # noqa: E402
 import isolation  # noqa: E402
+import otter_adapter  # noqa: E402
 import results  # noqa: E402
 import submission  # noqa: E402
+from sandbox.launch import IsolationError, kill_descendants  # noqa: E402
 
 
 class GradingTimeout(Exception):
@@ -47,19 +48,9 @@ def load_test_files(source, modules):
         tf = ExceptionTestFile.from_file(path)
         used = set()
         for tc in tf.test_cases:
-            used |= set(tc.body._get_func_params()) & (set(modules) | {"submitted_files"})
+            used |= set(otter_adapter.test_params(tc)) & (set(modules) | {"submitted_files"})
         out.append((tf.name, tf.test_cases, used))
     return out
-
-
-def read_outcomes(results_pkl):
-    """{(question, case name): (passed, message)} from otter's pickled GradingResults."""
-    with open(results_pkl, "rb") as f:
-        graded = dill.load(f)
-    if graded._catastrophic_error is not None:
-        raise RuntimeError(f"otter could not read the results: {graded._catastrophic_error!r}")
-    return {(q, r.test_case.name): (r.passed, r.message)
-            for q, tf in graded.results.items() for r in tf.test_case_results}
 
 
 def summary_markdown(report, import_errors, manual):
@@ -74,6 +65,11 @@ def summary_markdown(report, import_errors, manual):
     return "\n".join(lines)
 
 
+ISOLATION_FAILED = ("**Grading stopped: the grader's sandbox could not be set up**, so none of your code was run "
+                    "and nothing was graded. This is a problem of the grading machine, not of your submission; "
+                    "your instructors have been told why:\n\n")
+
+
 def main(autograder_dir="/autograder", local=False):
     start = time.time()
     autograder_dir = os.path.abspath(autograder_dir)
@@ -83,45 +79,55 @@ def main(autograder_dir="/autograder", local=False):
     os.makedirs(results_dir, exist_ok=True)
     config = load_config(source)
     modules = config["modules"]
-    report, test_files, outcomes, problem, box = {}, [], {}, None, None
+    report, test_files, problem, isolation_failed, state = {}, [], None, None, None
+    progress = os.path.join(results_dir, entry.PROGRESS)
     sandboxed = bool(config.get("sandbox", {}).get("enabled"))
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(int(config.get("total_time_limit", 540)))
     try:
         test_files = load_test_files(source, modules)
-        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"), sandboxed,
+        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"),
                                     config.get("submission_files", []))
+        progress = entry.write(sub_dir, modules, submission.CODE_DIR, HERE, results_dir, sandboxed)
         if sandboxed:
             _copy_support(source, sub_dir)
-            box, log = isolation.prepare(autograder_dir, sub_dir, modules, submission.CODE_DIR, config["sandbox"])
+            packages = {"sandbox": os.path.join(HERE, "sandbox"),
+                        "hw_support": os.path.join(source, "files", "hw_support")}
+            state = isolation.new_state()
+            log = isolation.prepare(state, autograder_dir, sub_dir, modules, submission.CODE_DIR,
+                                           config["sandbox"], packages)
             print("\n".join(log), flush=True)
         from otter.run.run_autograder import main as otter_main
 
+        otter_adapter.disable_log_server()
         try:
             otter_main(autograder_dir, otter_run=local)
         except GradingTimeout:
+            kill_descendants(os.getpid())  # otter's kernel, still running tests
             problem = f"grading ran past its total limit of {config.get('total_time_limit', 540)} s\n"
         except BaseException:
             problem = traceback.format_exc()
-        pkl = os.path.join(results_dir, "results.pkl")
-        if os.path.exists(pkl):
-            try:
-                outcomes = read_outcomes(pkl)
-            except Exception:
-                problem = (problem or "") + traceback.format_exc()
-        elif problem is None:
-            problem = "otter wrote no results.pkl"
+        if os.path.exists(os.path.join(sub_dir, "isolation_error.txt")):
+            with open(os.path.join(sub_dir, "isolation_error.txt")) as f:
+                isolation_failed = f.read()
+    except IsolationError as exc:
+        isolation_failed = str(exc)
     except BaseException:
         problem = (problem or "") + traceback.format_exc()
     finally:
         signal.alarm(0)
-        if box is not None:
-            isolation.cleanup(box)
+        if state is not None:
+            print("\n".join(isolation.cleanup(state)), flush=True)
+        if isolation_failed:
+            problem = (problem or "") + "ISOLATION FAILED: " + isolation_failed
         if problem:
             print("GRADING PROBLEM (instructors only):\n" + problem, flush=True)
+        outcomes = {} if isolation_failed else otter_adapter.read_progress(progress)
         import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
         overall = summary_markdown(report, import_errors, config.get("manual_questions", []))
-        if problem:
+        if isolation_failed:
+            overall = ISOLATION_FAILED + "```\n" + isolation_failed[:3000] + "\n```"
+        elif problem:
             overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
                         "crashed the Python process or ran out of time or memory). Tests that did not run "
                         "score 0. Run `python check.py` locally to find the cause.")

@@ -1,96 +1,81 @@
-"""Set up the student worker's world before otter starts (runs as the grader, usually root).
+"""Set up the student worker's world before otter starts, and take it down after (runs as the grader).
 
-The worker (hw_support/sandbox.py) runs as an unprivileged user in a private directory holding
-only the student's modules and hw_support; the autograder tree (hidden tests, results) is closed
-to that user. Without root there is no user switch: a loud warning says so.
+`prepare` claims a student user (root only), builds the box (sandbox/launch.py), closes the
+autograder directory, chooses the launcher, checks that the private paths are out of the student's
+reach, starts one worker that only checks its isolation (a preflight), and writes sandbox.json
+for the entry file. Any isolation step that fails raises IsolationError: grading stops and says
+why. Without root there is no user switch: a loud warning says so.
 """
-import fcntl
 import json
 import os
-import shutil
 import stat
+import subprocess
 import sys
-import tempfile
+
+from sandbox import launch
 
 LOUD = "!" * 78
+WORKER_KEYS = ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb", "no_network",
+               "time_limits", "import_limit", "tmpfs_mb")
+PRIVATE_ENV = "ATTENTION_HW_PRIVATE"  # more paths to hide from student code (build.py grade: the project)
 
 
-def _reachable(path):
-    """Add the search (x) bit for others on every ancestor of `path`, so the student user can run Python."""
-    changed = []
-    path = os.path.realpath(path)
-    chain = [path if os.path.isdir(path) else os.path.dirname(path)]
-    while os.path.dirname(chain[-1]) != chain[-1]:
-        chain.append(os.path.dirname(chain[-1]))
-    for path in chain:
-        mode = os.stat(path).st_mode
-        if not mode & stat.S_IXOTH:
-            os.chmod(path, mode | stat.S_IXOTH)
-            changed.append(path)
-    return changed
+def _code_files(code_dir):
+    """{name: path} of the regular files (modules and result files) the harness put in code_dir."""
+    out = {}
+    for entry in os.scandir(code_dir):
+        if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+            out[entry.name] = entry.path
+    return out
 
 
-_LOCKS = {}  # slot lock files held while a grading runs
+def preflight(launcher, box, worker, user):
+    """Start a worker that only sets up its isolation; IsolationError if it cannot."""
+    argv, kwargs = launch.worker_command(launcher, box, dict(worker, modules=[], preflight=True), user)
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, **kwargs)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise launch.IsolationError(f"the {launcher} launcher could not start the worker: {exc}") from None
+    if done.returncode != 0:
+        raise launch.IsolationError(f"the {launcher} launcher's worker failed its isolation checks (exit code "
+                                    f"{done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def _claim_slot(base, slots=16):
-    """A student user name of our own: gradings that run side by side never share (or kill) one."""
-    for n in range(slots):
-        f = open(os.path.join(tempfile.gettempdir(), f"attention-hw-{base}{n}.lock"), "w")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.close()
-            continue
-        _LOCKS[f"{base}{n}"] = f
-        return f"{base}{n}"
-    raise RuntimeError(f"more than {slots} gradings at once on this machine")
+def new_state():
+    """What cleanup needs; prepare fills it in as it goes, so a failure half-way still cleans up."""
+    return {"uid": None, "box": None, "lock": None}
 
 
-def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
-    """Make the worker's directory and write submission/sandbox.json; returns (settings, log lines)."""
-    sys.path.insert(0, submission_dir)
-    from hw_support.sandbox import student_user
-
-    log = []
-    user = student_user(_claim_slot(settings.get("user", "hwstudent"))) if os.geteuid() == 0 else None
-    box_dir = tempfile.mkdtemp(prefix="hw-student-")
-    code = os.path.join(submission_dir, code_subdir)
-    for name in os.listdir(code):  # the modules and the submitted result files
-        if os.path.isfile(os.path.join(code, name)):
-            shutil.copy(os.path.join(code, name), box_dir)
-    shutil.copytree(os.path.join(submission_dir, "hw_support"), os.path.join(box_dir, "hw_support"),
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    out = {k: settings[k] for k in ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb",
-                                    "no_network", "time_limits", "import_limit") if k in settings}
-    out["code_dir"] = box_dir
-    if user is None:
-        log.append(f"{LOUD}\nWARNING: the grader is not root, so student code runs in a separate process as "
-                   f"the grader's own user: no privilege separation, hidden tests are readable.\n{LOUD}")
-        out["uid"] = None
-    else:
-        uid, gid = user
-        out["uid"], out["gid"] = uid, gid
-        for root, dirs, files in os.walk(box_dir):
-            for p in [root] + [os.path.join(root, f) for f in files]:
-                os.chown(p, uid, gid)
+def prepare(state, autograder_dir, submission_dir, modules, code_subdir, settings, packages):
+    """Returns log lines; writes submission/sandbox.json for the entry file."""
+    log, user = [], None
+    if os.geteuid() == 0:
+        name, state["lock"] = launch.claim_slot(settings.get("user", "hwstudent"))
+        user = launch.student_user(name)
+        state["uid"] = user[0]
         os.chmod(autograder_dir, 0o700)  # hidden tests, results and the grader's files
         for p in {sys.executable, sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)}:
-            changed = _reachable(p)
+            changed = launch.make_reachable(p)
             if changed:
                 log.append(f"made {', '.join(changed)} searchable (o+x) so the student user can run Python")
-        log.append(f"student code runs as uid {uid} in {box_dir}")
+    else:
+        log.append(f"{LOUD}\nWARNING: the grader is not root, so student code runs in a separate process as "
+                   f"the grader's own user: no privilege separation, hidden tests are readable.\n{LOUD}")
+    state["box"] = box = launch.make_box(_code_files(os.path.join(submission_dir, code_subdir)), packages, user)
+    private = [autograder_dir] + [p for p in os.environ.get(PRIVATE_ENV, "").split(os.pathsep) if p]
+    launcher, line = launch.choose_launcher(settings.get("launcher", "auto") if user else "builtin", user)
+    log.append(line)
+    if launcher == "builtin":
+        launch.check_private(private, user)
+    worker = {k: settings[k] for k in WORKER_KEYS if k in settings}
+    worker["private_paths"] = private
+    preflight(launcher, box, worker, user)
+    log.append(f"student code runs as uid {user[0] if user else os.getuid()} in {box['code']}")
     with open(os.path.join(submission_dir, "sandbox.json"), "w") as f:
-        json.dump(out, f)
-    return out, log
+        json.dump({"box": box, "worker": worker, "launcher": launcher, "user": user}, f)
+    return log
 
 
-def cleanup(settings):
-    from hw_support.sandbox import kill_user_processes
-
-    if settings.get("uid") is not None:
-        kill_user_processes(settings["uid"])
-    shutil.rmtree(settings["code_dir"], ignore_errors=True)
-    for f in _LOCKS.values():
-        f.close()
-    _LOCKS.clear()
+def cleanup(state):
+    removed = launch.cleanup(state["uid"], state["box"], state["lock"])
+    return [f"removed {removed} file(s) the student user left in scratch directories"] if removed else []

@@ -3,7 +3,7 @@
 Gradescope puts the upload in /autograder/submission: module files dragged in flat, a zip made
 by `make_submission.py` (extracted by Gradescope or not), or a folder. otter grades exactly one
 top-level .py, so every upload moves to `uploaded/`, the student modules are copied to
-`student_code/` (release stubs stand in for missing ones) and `grade_entry.py` loads them.
+`student_code/` (release stubs stand in for missing ones); entry.py writes the file otter runs.
 """
 import fnmatch
 import json
@@ -11,43 +11,9 @@ import os
 import shutil
 import zipfile
 
-ENTRY = "grade_entry.py"
 CODE_DIR = "student_code"
 UPLOAD_DIR = "uploaded"
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
-
-ENTRY_SOURCE = '''\
-# Written by the attention-hw grading harness. It is the only file otter runs: it loads each
-# student module so that a module that fails to import costs only its own tests.
-import json as _json
-from hw_support.loader import import_errors as _import_errors, load_student_modules as _load
-
-_student_modules = _load({modules!r}, {code_dir!r})
-with open("import_errors.json", "w") as _f:
-    _json.dump(_import_errors(_student_modules), _f)
-globals().update(_student_modules)
-with open("submitted_files.json") as _f:
-    submitted_files = _json.load(_f)  # {{file name: path}}; student code sees the files by bare name
-'''
-
-SANDBOXED_ENTRY_SOURCE = '''\
-# Written by the attention-hw grading harness. It is the only file otter runs. Student modules run
-# in a separate, unprivileged worker process; tests get proxies to them (hw_support/sandbox.py).
-import json as _json
-from hw_support import sandbox as _sandbox
-from hw_support.loader import import_errors as _import_errors
-
-with open("sandbox.json") as _f:
-    _settings = _json.load(_f)
-_box, _student_modules = _sandbox.load_student_modules({modules!r}, _settings["code_dir"], _settings)
-_sandbox.install_time_limits(_box, _settings["time_limits"])
-with open("import_errors.json", "w") as _f:
-    _json.dump(_import_errors(_student_modules), _f)
-globals().update(_student_modules)
-with open("submitted_files.json") as _f:
-    submitted_files = _json.load(_f)  # {{file name: path}}; student code sees the files by bare name
-'''
-
 
 def _safe_extract(zip_path, dest):
     """Extract a zip, skipping absolute paths and '..' entries."""
@@ -82,7 +48,7 @@ def _find_matching(upload_dir, pattern):
     return best
 
 
-def prepare(submission_dir, modules, stubs_dir, sandboxed=False, file_patterns=()):
+def prepare(submission_dir, modules, stubs_dir, file_patterns=()):
     """Normalise `submission_dir` in place; returns {module or file: 'submitted as PATH' | 'not submitted ...'}.
 
     Submitted files matching `file_patterns` (results such as predictions) go beside the modules;
@@ -123,6 +89,4 @@ def prepare(submission_dir, modules, stubs_dir, sandboxed=False, file_patterns=(
             report[pattern] = "not submitted"
     with open(os.path.join(submission_dir, "submitted_files.json"), "w") as f:
         json.dump(files, f)
-    with open(os.path.join(submission_dir, ENTRY), "w") as f:
-        f.write((SANDBOXED_ENTRY_SOURCE if sandboxed else ENTRY_SOURCE).format(modules=list(modules), code_dir=CODE_DIR))
     return report

@@ -18,6 +18,16 @@ def seed_all(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def scratch(t):
+    """A copy of `t` that the student function may change in place (e.g. `A.masked_fill_`).
+
+    Any other tensor argument changed in place fails the call when graded.
+    """
+    copy = t.clone()
+    copy._hw_scratch = True
+    return copy
+
+
 def _fmt_index(flat_index, shape):
     return tuple(int(i) for i in np.unravel_index(int(flat_index), tuple(shape))) if len(shape) else ()
 
