@@ -193,6 +193,7 @@ def autograder_files(config, grading, rendered, questions):
                            no_environment=True, files=["hw_support"],
                            python_version=str(grading["python_version"]))
         files = zips.read_zip(os.path.join(tmp, "autograder.zip"))
+    files["setup.sh"] = with_sandbox_packages(files["setup.sh"])
     harness = os.path.join(AUTOGRADER, "harness")
     files.update(tree_files(harness, "harness/"))
     files["run_otter.py"] = files.pop("harness/run_otter.py")
@@ -203,6 +204,18 @@ def autograder_files(config, grading, rendered, questions):
     settings["submission_files"] = config.get("submission_files", []) + grading.get("submission_files", [])
     files["harness/grading.json"] = (json.dumps(settings, indent=2) + "\n").encode()
     return files
+
+
+SANDBOX_PACKAGES = "bubblewrap libseccomp2"  # the sandbox's launchers (autograder/harness/sandbox/launch.py)
+
+
+def with_sandbox_packages(setup_sh):
+    """otter's setup.sh, also installing what the grading sandbox needs from the image's apt."""
+    text = setup_sh.decode()
+    anchor = "apt-get install -y "
+    if anchor not in text:
+        raise RuntimeError("otter's setup.sh has no apt-get install line to extend")
+    return text.replace(anchor, anchor + SANDBOX_PACKAGES + " ", 1).encode()
 
 
 def build():

@@ -18,7 +18,8 @@ from sandbox.launch import user_processes
 from hwbuild.mutants import replace_definitions
 
 SOLUTION = open(os.path.join(ROOT, "solutions", "attention.py")).read()
-HIDDEN_MARKERS = ["hidden=True", "def hidden_", "_expected_masked"]  # text only hidden tests contain
+HIDDEN_MARKERS = ["hidden=True", "def hidden_", "_expected_masked",  # text only hidden tests contain
+                  "sandbox/serve.py", "sandbox/client.py", "importlib"]  # frames students must not see
 
 SELF_CONTAINED = '''
 def self_attention(Q, K, V, n_heads=1, causal=True):

@@ -163,3 +163,60 @@ def test_codec_round_trip_is_data_only():
             return True
     with pytest.raises(TypeError):
         codec.encode(Liar())
+
+
+def test_codec_refuses_what_it_cannot_check():
+    """A hostile worker cannot make the grader allocate memory it did not send, or hang it with a parse."""
+    claims = [
+        {"__tensor__": {"dtype": "float32", "shape": [1 << 40], "device": "cpu", "data": ""}},  # no bytes sent
+        {"__tensor__": {"dtype": "float32", "shape": [3], "device": "cpu", "data": "AAAA"}},  # too few bytes
+        {"__tensor__": {"dtype": "load", "shape": [1], "data": ""}},  # torch.load is not a dtype
+        {"__tensor__": {"dtype": "float32", "shape": [-1], "data": ""}},
+        {"__ndarray__": {"dtype": "|O", "shape": [1], "data": "AAAAAAAAAAA="}},  # object arrays
+        {"__handle__": 1},  # no handles expected here
+        {"__list__": [1, 2], "junk": None, "__float__": "x"},
+    ]
+    for bad in claims:
+        with pytest.raises(codec.ProtocolError):
+            codec.decode(bad)
+    deep = inner = {"__list__": []}
+    for _ in range(50_000):
+        inner["__list__"].append({"__list__": []})
+        inner = inner["__list__"][0]
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(deep)
+    r, w = os.pipe()
+    os.write(w, (1 << 60).to_bytes(8, "big"))  # a header claiming an exabyte is refused unread
+    with pytest.raises(codec.ProtocolError):
+        codec.recv(r, deadline=None)
+    payload = b'{"ok": ' + b"7" * 5000 + b"}"  # Python refuses to parse ints of over 4300 digits
+    os.write(w, len(payload).to_bytes(8, "big") + payload)
+    with pytest.raises(codec.ProtocolError):
+        codec.recv(r, deadline=None)
+    os.close(r)
+    os.close(w)
+
+
+def test_a_worker_that_stops_reading_cannot_block_the_grader():
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    with pytest.raises(codec.Timeout):  # 4 MB into a 64 KB pipe nobody reads
+        codec.send(w, {"ok": "x" * (4 << 20)}, deadline=__import__("time").monotonic() + 1)
+    os.close(r)
+    os.close(w)
+
+
+def test_otter_log_server_is_never_started(monkeypatch):
+    """otter's log server unpickles what reaches it; the harness starts none (port 0 accepts nothing)."""
+    import socket
+
+    import otter.execute
+    import otter_adapter
+
+    monkeypatch.setattr(otter.execute, "start_server", otter.execute.start_server)  # restored afterwards
+    otter_adapter.disable_log_server()
+    (host, port), stop = otter.execute.start_server()
+    stop()
+    assert port == 0
+    with pytest.raises(OSError):
+        socket.create_connection((host, port), timeout=1)
