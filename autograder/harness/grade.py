@@ -62,20 +62,11 @@ def read_outcomes(results_pkl):
             for q, tf in graded.results.items() for r in tf.test_case_results}
 
 
-def summary_markdown(report, import_errors, manual):
-    lines = ["**Files graded**", ""]
-    lines += [f"- `{m if '.' in m else m + '.py'}`: {how}" for m, how in report.items()]
-    for m, err in import_errors.items():
-        lines += ["", f"**`{m}.py` failed to import**, so its tests score 0:", "", "```", err, "```"]
-    if manual:
-        total = sum(q["points"] for q in manual)
-        lines += ["", f"**Graded by hand** ({total:g} points, not included in this score): "
-                  + ", ".join(f"{q['name']} ({q['points']:g})" for q in manual)]
-    return "\n".join(lines)
-
-
 def main(autograder_dir="/autograder", local=False):
     start = time.time()
+    for stream in (sys.stdout, sys.stderr):  # student text in a traceback must not crash a print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     autograder_dir = os.path.abspath(autograder_dir)
     source = os.path.join(autograder_dir, "source")
     sub_dir = os.path.join(autograder_dir, "submission")
@@ -97,40 +88,49 @@ def main(autograder_dir="/autograder", local=False):
             print("\n".join(log), flush=True)
         from otter.run.run_autograder import main as otter_main
 
+        otter_error = None
         try:
             otter_main(autograder_dir, otter_run=local)
         except GradingTimeout:
             problem = f"grading ran past its total limit of {config.get('total_time_limit', 540)} s\n"
         except BaseException:
-            problem = traceback.format_exc()
+            otter_error = traceback.format_exc()
         pkl = os.path.join(results_dir, "results.pkl")
-        if os.path.exists(pkl):
+        if os.path.exists(pkl):  # otter writes it once every test has run
             try:
                 outcomes = read_outcomes(pkl)
             except Exception:
-                problem = (problem or "") + traceback.format_exc()
-        elif problem is None:
-            problem = "otter wrote no results.pkl"
+                problem = (problem or "") + (otter_error or "") + traceback.format_exc()
+            else:  # otter's own summary (its results.json, its table) can choke on student text
+                if otter_error:
+                    print("otter failed after grading; its results.pkl is used (instructors only):\n"
+                          + otter_error, flush=True)
+        else:
+            problem = problem or otter_error or "otter wrote no results.pkl"
     except BaseException:
         problem = (problem or "") + traceback.format_exc()
     finally:
         signal.alarm(0)
-        if box is not None:
-            isolation.cleanup(box)
+        try:
+            if box is not None:
+                isolation.cleanup(box)
+        except Exception:
+            problem = (problem or "") + traceback.format_exc()
         if problem:
             print("GRADING PROBLEM (instructors only):\n" + problem, flush=True)
-        import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
-        overall = summary_markdown(report, import_errors, config.get("manual_questions", []))
-        if problem:
-            overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
-                        "crashed the Python process or ran out of time or memory). Tests that did not run "
-                        "score 0. Run `python check.py` locally to find the cause.")
-        output = results.build(test_files, outcomes, config, overall)
+        try:
+            import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
+            overall = results.summary_markdown(report, import_errors, config.get("manual_questions", []))
+            if problem:
+                overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
+                            "crashed the Python process or ran out of time or memory). Tests that did not run "
+                            "score 0. Run `python check.py` locally to find the cause.")
+            output = results.build(test_files, outcomes, config, overall)
+        except Exception:  # results.write still leaves a valid (minimal) document
+            print("GRADING PROBLEM (instructors only):\n" + traceback.format_exc(), flush=True)
+            output = {"score": 0, "output": "The grader could not summarise its results.", "tests": []}
         output["execution_time"] = round(time.time() - start, 2)
-        tmp = os.path.join(results_dir, "results.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(output, f, indent=2, ensure_ascii=False)
-        os.replace(tmp, os.path.join(results_dir, "results.json"))
+        output = results.write(output, results_dir)
     return output
 
 

@@ -36,7 +36,12 @@ _LOCKS = {}  # slot lock files held while a grading runs
 def _claim_slot(base, slots=16):
     """A student user name of our own: gradings that run side by side never share (or kill) one."""
     for n in range(slots):
-        f = open(os.path.join(tempfile.gettempdir(), f"attention-hw-{base}{n}.lock"), "w")
+        try:  # /tmp is world-writable: never follow a link planted in place of a lock file
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"attention-hw-{base}{n}.lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            continue
+        f = os.fdopen(fd, "r+")
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -56,9 +61,9 @@ def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
     user = student_user(_claim_slot(settings.get("user", "hwstudent"))) if os.geteuid() == 0 else None
     box_dir = tempfile.mkdtemp(prefix="hw-student-")
     code = os.path.join(submission_dir, code_subdir)
-    for name in os.listdir(code):  # the modules and the submitted result files
-        if os.path.isfile(os.path.join(code, name)):
-            shutil.copy(os.path.join(code, name), box_dir)
+    for name in os.listdir(code):  # the modules and the submitted result files (regular files, never links)
+        if stat.S_ISREG(os.lstat(os.path.join(code, name)).st_mode):
+            shutil.copy(os.path.join(code, name), box_dir, follow_symlinks=False)
     shutil.copytree(os.path.join(submission_dir, "hw_support"), os.path.join(box_dir, "hw_support"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = {k: settings[k] for k in ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb",
@@ -73,7 +78,7 @@ def prepare(autograder_dir, submission_dir, modules, code_subdir, settings):
         out["uid"], out["gid"] = uid, gid
         for root, dirs, files in os.walk(box_dir):
             for p in [root] + [os.path.join(root, f) for f in files]:
-                os.chown(p, uid, gid)
+                os.chown(p, uid, gid, follow_symlinks=False)
         os.chmod(autograder_dir, 0o700)  # hidden tests, results and the grader's files
         for p in {sys.executable, sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)}:
             changed = _reachable(p)
