@@ -8,6 +8,7 @@ import glob
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -31,12 +32,25 @@ def _select_tests(source, module, modules):
         raise SystemExit(f"--only {module}: no tests use that module (modules: {', '.join(modules)})")
 
 
+def _copy_as_is(src, dst):
+    """copytree's copy function: a regular file is copied (never through a link), a fifo is made again
+    (the harness must refuse it, as it would on Gradescope); devices and sockets are left out."""
+    mode = os.lstat(src).st_mode
+    if stat.S_ISREG(mode):
+        shutil.copy2(src, dst, follow_symlinks=False)
+    elif stat.S_ISFIFO(mode):
+        os.mkfifo(dst)
+
+
 def _place_submission(submission, dest):
+    """Copy the submission into the Gradescope layout as it is: links stay links and are never
+    followed here (the harness, running as root, must refuse them itself)."""
     if os.path.isdir(submission):
-        shutil.copytree(submission, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".OTTER_LOG"))
-    elif os.path.isfile(submission):
+        shutil.copytree(submission, dest, symlinks=True, copy_function=_copy_as_is,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".OTTER_LOG"))
+    elif os.path.lexists(submission):
         os.makedirs(dest)
-        shutil.copy(submission, dest)
+        shutil.copy(submission, dest, follow_symlinks=False)
     else:
         raise SystemExit(f"grade: no such file or directory: {submission}")
 

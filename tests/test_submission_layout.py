@@ -7,6 +7,7 @@ import zipfile
 from conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "autograder", "harness"))
+import entry  # noqa: E402
 import submission  # noqa: E402
 
 
@@ -30,8 +31,9 @@ def test_zip_nested_folder_and_result_files(tmp_path):
     (sub / "notes.ipynb").write_text("{}")  # would make otter grade a notebook instead
     report = submission.prepare(str(sub), ["attention", "dataset"], _stubs(tmp_path, ["attention", "dataset"]),
                                 file_patterns=["*.predictions", "*.params"])
+    entry.write(str(sub), ["attention", "dataset"], submission.CODE_DIR, str(tmp_path), str(tmp_path), True)
     top = sorted(os.listdir(sub))
-    assert [f for f in top if f.endswith((".py", ".ipynb"))] == [submission.ENTRY]
+    assert [f for f in top if f.endswith((".py", ".ipynb"))] == [entry.ENTRY]
     code = sub / submission.CODE_DIR
     assert (code / "attention.py").read_text() == "x = 1\n"
     assert (code / "dataset.py").read_text() == "# stub of dataset\n"

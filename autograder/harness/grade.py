@@ -53,18 +53,6 @@ def load_test_files(source, modules):
     return out
 
 
-def summary_markdown(report, import_errors, manual):
-    lines = ["**Files graded**", ""]
-    lines += [f"- `{m if '.' in m else m + '.py'}`: {how}" for m, how in report.items()]
-    for m, err in import_errors.items():
-        lines += ["", f"**`{m}.py` failed to import**, so its tests score 0:", "", "```", err, "```"]
-    if manual:
-        total = sum(q["points"] for q in manual)
-        lines += ["", f"**Graded by hand** ({total:g} points, not included in this score): "
-                  + ", ".join(f"{q['name']} ({q['points']:g})" for q in manual)]
-    return "\n".join(lines)
-
-
 ISOLATION_FAILED = ("**Grading stopped: the grader's sandbox could not be set up**, so none of your code was run "
                     "and nothing was graded. This is a problem of the grading machine, not of your submission; "
                     "your instructors have been told why:\n\n")
@@ -72,6 +60,9 @@ ISOLATION_FAILED = ("**Grading stopped: the grader's sandbox could not be set up
 
 def main(autograder_dir="/autograder", local=False):
     start = time.time()
+    for stream in (sys.stdout, sys.stderr):  # student text in a traceback must not crash a print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     autograder_dir = os.path.abspath(autograder_dir)
     source = os.path.join(autograder_dir, "source")
     sub_dir = os.path.join(autograder_dir, "submission")
@@ -95,7 +86,7 @@ def main(autograder_dir="/autograder", local=False):
                         "hw_support": os.path.join(source, "files", "hw_support")}
             state = isolation.new_state()
             log = isolation.prepare(state, autograder_dir, sub_dir, modules, submission.CODE_DIR,
-                                           config["sandbox"], packages)
+                                    config["sandbox"], packages)
             print("\n".join(log), flush=True)
         from otter.run.run_autograder import main as otter_main
 
@@ -106,7 +97,7 @@ def main(autograder_dir="/autograder", local=False):
             kill_descendants(os.getpid())  # otter's kernel, still running tests
             problem = f"grading ran past its total limit of {config.get('total_time_limit', 540)} s\n"
         except BaseException:
-            problem = traceback.format_exc()
+            problem = _after_otter(traceback.format_exc(), test_files, progress)
         if os.path.exists(os.path.join(sub_dir, "isolation_error.txt")):
             with open(os.path.join(sub_dir, "isolation_error.txt")) as f:
                 isolation_failed = f.read()
@@ -116,28 +107,42 @@ def main(autograder_dir="/autograder", local=False):
         problem = (problem or "") + traceback.format_exc()
     finally:
         signal.alarm(0)
-        if state is not None:
-            print("\n".join(isolation.cleanup(state)), flush=True)
+        try:
+            if state is not None:
+                print("\n".join(isolation.cleanup(state)), flush=True)
+        except Exception:
+            problem = (problem or "") + traceback.format_exc()
         if isolation_failed:
             problem = (problem or "") + "ISOLATION FAILED: " + isolation_failed
         if problem:
             print("GRADING PROBLEM (instructors only):\n" + problem, flush=True)
-        outcomes = {} if isolation_failed else otter_adapter.read_progress(progress)
-        import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
-        overall = summary_markdown(report, import_errors, config.get("manual_questions", []))
-        if isolation_failed:
-            overall = ISOLATION_FAILED + "```\n" + isolation_failed[:3000] + "\n```"
-        elif problem:
-            overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
-                        "crashed the Python process or ran out of time or memory). Tests that did not run "
-                        "score 0. Run `python check.py` locally to find the cause.")
-        output = results.build(test_files, outcomes, config, overall)
+        try:
+            outcomes = {} if isolation_failed else otter_adapter.read_progress(progress)
+            import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
+            overall = results.summary_markdown(report, import_errors, config.get("manual_questions", []))
+            if isolation_failed:
+                overall = ISOLATION_FAILED + results.md_code_block(isolation_failed[:3000])
+            elif problem:
+                overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
+                            "crashed the Python process or ran out of time or memory). Tests that did not run "
+                            "score 0. Run `python check.py` locally to find the cause.")
+            output = results.build(test_files, outcomes, config, overall)
+        except Exception:  # results.write still leaves a valid (minimal) document
+            print("GRADING PROBLEM (instructors only):\n" + traceback.format_exc(), flush=True)
+            output = {"score": 0, "output": "The grader could not summarise its results.", "tests": []}
         output["execution_time"] = round(time.time() - start, 2)
-        tmp = os.path.join(results_dir, "results.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(output, f, indent=2, ensure_ascii=False)
-        os.replace(tmp, os.path.join(results_dir, "results.json"))
+        output = results.write(output, results_dir)
     return output
+
+
+def _after_otter(error, test_files, progress):
+    """otter failed: a problem unless every test had already run (its own summary can choke on
+    student text after grading), in which case the instructors' log says so and the results stand."""
+    done = otter_adapter.read_progress(progress)
+    if all((q, c.name) in done for q, cases, _ in test_files for c in cases):
+        print("otter failed after every test had run; the results stand (instructors only):\n" + error, flush=True)
+        return None
+    return error
 
 
 def _copy_support(source, sub_dir):

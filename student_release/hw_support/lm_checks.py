@@ -1,17 +1,19 @@
 """Checks shared by Part 4's tests (`lm.py`): a reference transformer block and language model built
 from torch's own layers, a chi-square test for samplers, and readers for the submitted result files.
 
-Everything here is trusted code: the tests run it in the grader's process. Submitted parameter files
-are read with `torch.load(..., weights_only=True)` (tensors and plain data only, nothing unpickled
-into code) and evaluated by the reference model below, never by the submitted lm.py.
+Everything here is trusted code: the tests run it in the grader's process. Submitted files are read
+through `result_files` (no links, size caps before reading, uncompressed torch zips loaded with
+`weights_only=True`: tensors and plain data only, nothing unpickled into code) and the parameters
+are evaluated by the reference model below, never by the submitted lm.py.
 """
 import math
 import os
+import stat
 
 import torch
 import torch.nn as nn
 
-from hw_support import lm_data
+from hw_support import lm_data, result_files
 
 MAX_RESULT_MB = 20  # larger submitted result files are refused unread
 
@@ -103,22 +105,22 @@ CONFIG_KEYS = ("vocab_size", "block_size", "n_layer", "n_embd", "n_head", "pos_e
 def find_submitted(submitted_files, name):
     """The path of the submitted result file `name`; a clear failure when it was not submitted."""
     path = (submitted_files or {}).get(name)
-    assert path and os.path.isfile(path), (
+    try:
+        st = os.lstat(path) if path else None
+    except OSError:
+        st = None
+    assert st is not None and stat.S_ISREG(st.st_mode), (
         f"{name} was not submitted: run `python train_lm.py` (it writes {name}), then "
         f"`python make_submission.py`, and upload submission.zip")
-    size = os.path.getsize(path)
-    assert size <= MAX_RESULT_MB << 20, f"{name} is {size >> 20} MB; at most {MAX_RESULT_MB} MB is accepted"
+    assert st.st_size <= MAX_RESULT_MB << 20, \
+        f"{name} is {st.st_size >> 20} MB; at most {MAX_RESULT_MB} MB is accepted"
     return path
 
 
 def load_submitted_lm(path):
     """A ReferenceLM holding the parameters in `path` ({'config': {...}, 'state_dict': {...}}, as
     train_lm.py saves them); AssertionError with a clear message when the file does not fit."""
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # not a torch file, or one holding more than tensors and plain data
-        raise AssertionError(f"{os.path.basename(path)} could not be read as saved by train_lm.py: "
-                             f"{type(e).__name__}") from None
+    obj = result_files.load_torch_file(path, MAX_RESULT_MB)
     assert isinstance(obj, dict) and isinstance(obj.get("config"), dict) and isinstance(obj.get("state_dict"), dict), \
         f"{os.path.basename(path)} must hold {{'config': ..., 'state_dict': ...}} as train_lm.py saves it"
     cfg = obj["config"]
@@ -162,10 +164,8 @@ def perplexity(model, sentences, batch_size=256):
 
 def read_predictions(path, n):
     """The n labels (0 or 1), one per line, of a submitted predictions file."""
-    with open(path, "rb") as f:
-        raw = f.read(16 * n + 1024)
-    lines = [l.strip() for l in raw.decode("utf-8", "replace").splitlines() if l.strip()]
     name = os.path.basename(path)
+    lines = [l.strip() for l in result_files.read_text(path).splitlines() if l.strip()]
     assert len(lines) == n, f"{name} has {len(lines)} labels, expected {n} (one per line of data/sentiment_test.txt)"
     bad = [i for i, l in enumerate(lines) if l not in ("0", "1")]
     assert not bad, f"{name} line {bad[0] + 1}: {lines[bad[0]][:20]!r} is not a label 0 or 1"
