@@ -15,7 +15,7 @@ import sys
 from sandbox import launch
 
 LOUD = "!" * 78
-WORKER_KEYS = ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb", "no_network",
+WORKER_KEYS = ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb",
                "time_limits", "import_limit", "tmpfs_mb")
 PRIVATE_ENV = "ATTENTION_HW_PRIVATE"  # more paths to hide from student code (build.py grade: the project)
 

@@ -32,17 +32,20 @@ class BrokenModule:
         return f"<broken student module {self._name}.py>"
 
 
-def describe_import_error(exc, directory):
-    """The error as a student should see it: frames in their own files only, then the exception."""
+def student_frames(exc, directory):
+    """(the traceback's frames in files under `directory`, the exception's own lines)."""
     directory = os.path.abspath(directory)
     tb = traceback.TracebackException.from_exception(exc)
-    own = [f for f in tb.stack if os.path.abspath(f.filename).startswith(directory + os.sep)]
-    lines = []
-    if own:
-        lines.append("Traceback (your files only):\n")
-        lines.extend(traceback.StackSummary.from_list(own).format())
-    lines.extend(tb.format_exception_only())
-    return "".join(lines).replace(directory + os.sep, "").rstrip()
+    own = [f for f in tb.stack if not f.filename.startswith("<")  # "<frozen importlib._bootstrap>"
+           and os.path.abspath(f.filename).startswith(directory + os.sep)]
+    return traceback.StackSummary.from_list(own).format(), list(tb.format_exception_only())
+
+
+def describe_import_error(exc, directory):
+    """The error as a student should see it: frames in their own files only, then the exception."""
+    frames, last = student_frames(exc, directory)
+    lines = (["Traceback (your files only):\n"] + frames if frames else []) + last
+    return "".join(lines).replace(os.path.abspath(directory) + os.sep, "").rstrip()
 
 
 def load_module(name, directory):

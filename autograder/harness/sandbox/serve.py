@@ -7,7 +7,6 @@ only learns *which* tensor arguments were changed in place (reply["changed"]).
 import inspect
 import os
 import sys
-import traceback
 
 import torch
 
@@ -27,10 +26,10 @@ def _describe(value):
 
 def student_traceback(exc, code_dir):
     """The exception with the student's own frames only (no sandbox, importlib or torch frames)."""
-    tb = traceback.TracebackException.from_exception(exc)
-    own = [f for f in tb.stack if os.path.abspath(f.filename).startswith(code_dir + os.sep)]
-    text = "".join(traceback.StackSummary.from_list(own).format()) + "".join(tb.format_exception_only())
-    return text.replace(code_dir + os.sep, "").rstrip()
+    from hw_support.loader import student_frames
+
+    frames, last = student_frames(exc, code_dir)
+    return "".join(frames + last).replace(code_dir + os.sep, "").rstrip()
 
 
 def worker_main(code_dir, modules):

@@ -49,7 +49,7 @@ def block_network():
 
 
 def check_no_network():
-    """Fail closed unless an internet socket cannot reach anything but loopback."""
+    """Fail closed unless the worker has no internet sockets at all or sees no interface but loopback."""
     try:
         names = [n for _, n in socket.if_nameindex()]
     except OSError:
@@ -67,8 +67,7 @@ def isolate(settings):
     set_limits(settings)
     if settings.get("network") == "seccomp":
         block_network()
-    if settings.get("no_network", True):
-        check_no_network()
+    check_no_network()
     if os.getuid() == 0 and settings.get("uid") is not None:
         fail_closed("the worker runs as root")
 
