@@ -29,10 +29,12 @@ def _plant():
     import os, sys
     trusted = [p for p in sys.path if p.endswith("trusted")]
     for d in {os.environ.get("HOME", ""), os.getcwd(), os.path.dirname(os.path.abspath(__file__)), *trusted}:
-        for name in ("base64.py", "json.py", "sitecustomize.py", "usercustomize.py"):
-            try:
+        for name in ("base64.py", "sitecustomize.py", "usercustomize.py"):
+            try:  # each a working copy of the real module that also records who imported it
                 with open(os.path.join(d, name), "w") as f:
-                    f.write("import builtins, os\\nbuiltins.PLANTED = os.getuid()\\n")
+                    f.write("import builtins, os, sysconfig\\nbuiltins.PLANTED = os.getuid()\\n"
+                            "_p = os.path.join(sysconfig.get_paths()['stdlib'], __name__ + '.py')\\n"
+                            "if os.path.exists(_p):\\n    exec(compile(open(_p).read(), _p, 'exec'))\\n")
             except OSError:
                 pass
     site = os.path.join(os.environ.get("HOME", ""), ".local", "lib", "python%d.%d" % sys.version_info[:2],
@@ -72,7 +74,8 @@ def attn_scaled(A, n_embd, n_heads):
             s.sendall(b"HELLO-MARK")
     except OSError:
         pass
-    return A / math.sqrt(n_embd / n_heads)
+    A /= math.sqrt(n_embd / n_heads)  # a realistic mistake: the caller's scores are scaled in place
+    return A
 
 def attn_softmax(A):
     import builtins, os, sys
@@ -147,9 +150,14 @@ def test_hostile_worker_cannot_escalate_reach_out_leak_or_leave(grade_with, laun
     assert "isolated=1" in probe and "planted=None" in probe, probe
     # 2. the network: nothing reached the grader's loopback
     assert listener.got == [], listener.got
-    # 3. in place: zeroing the caller's V fails compute_outputs with its own message
-    assert all(t["status"] == "failed" and "changed one of its input tensors in place" in t["output"]
-               for t in cases_of(results, "compute_outputs"))
+    # 3. in place: zeroing the caller's V does not make zeros the expected answer; an in-place change
+    # is reported by the test that checks for it, and only there
+    assert cases_of(results, "compute_outputs")
+    assert all(t["status"] == "failed" for t in cases_of(results, "compute_outputs"))
+    scaled = {t["name"]: t for t in cases_of(results, "attn_scaled")}
+    in_place = scaled.pop("attn_scaled: float64 and batch dims kept, input unchanged")
+    assert in_place["status"] == "failed" and "A was modified in place" in in_place["output"]
+    assert scaled and all(t["status"] == "passed" for t in scaled.values())
     # 9. left-overs: nothing of the student's survives in /tmp, /var/tmp or /dev/shm; root never wrote a link
     for d in ("/tmp", "/var/tmp", "/dev/shm"):
         assert not os.path.lexists(os.path.join(d, f"hwleft-{mark}")), d
@@ -162,7 +170,7 @@ def test_hostile_worker_cannot_escalate_reach_out_leak_or_leave(grade_with, laun
     # the functions at fault lose their tests; the rest still pass
     for t in part2_tests(results):
         fn = t["name"].split(":")[0]
-        if fn not in ("pairwise_similarities", "attn_softmax", "compute_outputs"):
+        if fn not in ("pairwise_similarities", "attn_softmax", "compute_outputs", "attn_scaled"):
             assert t["status"] == "passed", (t["name"], t["output"])
 
 

@@ -18,16 +18,6 @@ def seed_all(seed):
     return torch.Generator().manual_seed(seed)
 
 
-def scratch(t):
-    """A copy of `t` that the student function may change in place (e.g. `A.masked_fill_`).
-
-    Any other tensor argument changed in place fails the call when graded.
-    """
-    copy = t.clone()
-    copy._hw_scratch = True
-    return copy
-
-
 def _fmt_index(flat_index, shape):
     return tuple(int(i) for i in np.unravel_index(int(flat_index), tuple(shape))) if len(shape) else ()
 
@@ -95,5 +85,9 @@ def assert_close(got, expected, fn, atol=1e-5, show_values=True, dtype=True):
 
 
 def assert_unchanged(before, after, what):
-    """An input was not modified in place."""
-    assert torch.equal(before, after), f"{what} was modified in place; work on a new tensor instead"
+    """An input (`after`, the tensor the student function was given) was not modified in place.
+
+    When graded, the function gets a copy, so `after` keeps its values; the sandbox marks it instead.
+    """
+    changed = getattr(after, "_hw_changed_in_place", False) or not torch.equal(before, after)
+    assert not changed, f"{what} was modified in place; work on a new tensor instead"
