@@ -15,7 +15,7 @@ import time
 import numpy as np
 import torch
 
-MAX_MESSAGE_BYTES = 256 << 20  # a reply larger than this is refused unread
+MAX_MESSAGE_BYTES = 64 << 20  # a reply larger than this is refused unread (the grader's memory is small)
 MAX_RANK = 32
 
 
