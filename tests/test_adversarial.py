@@ -1,11 +1,10 @@
-"""Hostile and broken submissions, graded through the Gradescope entry point (issue 5).
+"""Hostile and broken submissions, graded through the Gradescope entry point under both launchers (issues 5, 12).
 
 Each submission is the reference attention.py with a few functions replaced by hostile code.
 `self_attention` is replaced by a self-contained version, so a hostile helper costs only its own
 tests. For each submission we state which functions' tests must fail (and how), that every other
 test is still graded (and passes), and what must never reach the student.
 """
-import glob
 import json
 import os
 import pwd

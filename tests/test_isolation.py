@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import LAUNCHERS, NO_SYS_ADMIN, ROOT, graded_tests, zip_with
+from conftest import NO_SYS_ADMIN, ROOT, graded_tests, zip_with
 from test_adversarial import SELF_CONTAINED, SOLUTION, cases_of, part2_tests
 from test_grading import assert_gradescope_schema
 from hwbuild import grading

@@ -14,7 +14,6 @@ import subprocess
 import threading
 import time
 
-import torch
 
 from sandbox import codec, launch
 from sandbox.worker import ISOLATION_FAILED
