@@ -191,7 +191,7 @@ def autograder_files(config, grading, rendered, questions):
                            config=os.path.join(AUTOGRADER, "otter_config.json"),
                            requirements=os.path.join(AUTOGRADER, "requirements.txt"),
                            no_environment=True, files=["hw_support"],
-                           python_version=str(grading["python_version"]))
+                           python_version=str(grading.python_version))
         files = zips.read_zip(os.path.join(tmp, "autograder.zip"))
     files["setup.sh"] = with_sandbox_packages(files["setup.sh"])
     harness = os.path.join(AUTOGRADER, "harness")
@@ -199,11 +199,21 @@ def autograder_files(config, grading, rendered, questions):
     files["run_otter.py"] = files.pop("harness/run_otter.py")
     for m, r in rendered.items():
         files[f"harness/stubs/{m}.py"] = r.stub.encode()
-    settings = {k: v for k, v in grading.items() if k != "python_version"}
-    settings["modules"] = config["modules"]
-    settings["submission_files"] = config.get("submission_files", []) + grading.get("submission_files", [])
-    files["harness/grading.json"] = (json.dumps(settings, indent=2) + "\n").encode()
+    files["harness/grading.json"] = grading.to_json().encode()
     return files
+
+
+def harness_settings(config):
+    """The harness's typed settings: autograder/grading.yml checked, with the assignment's modules and files."""
+    sys.path.insert(0, os.path.join(AUTOGRADER, "harness"))
+    from settings import Settings
+
+    grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml")) or {}
+    grading.update(modules=list(config["modules"]), submission_files=list(config.get("submission_files", [])))
+    try:
+        return Settings.from_dict(grading, "autograder/grading.yml")
+    except ValueError as exc:
+        raise markers.MasterError("autograder/grading.yml", 1, str(exc)) from None
 
 
 SANDBOX_PACKAGES = "bubblewrap libseccomp2"  # the sandbox's launchers (autograder/harness/sandbox/launch.py)
@@ -222,7 +232,7 @@ def build():
     """Run every step; raises MasterError on malformed input."""
     sys.path.insert(0, ASSIGNMENT)  # test files import hw_support
     config = read_yaml(os.path.join(ASSIGNMENT, "assignment.yml"))
-    grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml"))
+    grading = harness_settings(config)
     modules = config["modules"]
     parts = [str(p) for p in config["parts"]]
     rendered = render_masters(modules)

@@ -1,4 +1,5 @@
 """build.py: reproducible outputs, --check, malformed input, and a release with no secrets."""
+import json
 import os
 import re
 import subprocess
@@ -120,3 +121,22 @@ def test_points_printed_per_part(tmp_path, repo_copy):
     r = run_build(repo_copy, "--dist", str(tmp_path))
     assert re.search(r"Part 2 Attention from scratch: \d+ / \d+", r.stdout), r.stdout
     assert os.path.exists(tmp_path / "autograder.zip")
+
+
+def test_unknown_or_mistyped_grading_setting_fails_naming_it(repo_copy):
+    settings = repo_copy / "autograder" / "grading.yml"
+    original = settings.read_text()
+    settings.write_text(original + "  memroy_mb: 512\n")  # a typo under sandbox:
+    _expect_build_error(repo_copy, r"autograder/grading\.yml:1: .*sandbox: unknown setting\(s\) memroy_mb")
+    settings.write_text(original + "total_time_limit: soon\n")
+    _expect_build_error(repo_copy, r"autograder/grading\.yml:1: .*total_time_limit must be of type int")
+
+
+def test_harness_settings_defaults_live_in_one_place(build):
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "autograder", "harness"))
+    from settings import Settings
+
+    loaded = Settings.from_dict(json.loads(build.autograder["harness/grading.json"]))
+    assert loaded.sandbox.limit_for("q3_3_accuracy") == 120 and loaded.sandbox.limit_for("q2_1_x") == 30
+    assert loaded.modules == build.config["modules"] and loaded.total_time_limit == 540

@@ -21,6 +21,7 @@ import entry  # noqa: E402
 import isolation  # noqa: E402
 import otter_adapter  # noqa: E402
 import results  # noqa: E402
+import settings  # noqa: E402
 import submission  # noqa: E402
 from sandbox.launch import IsolationError, kill_descendants  # noqa: E402
 
@@ -34,8 +35,7 @@ def _on_alarm(signum, frame):
 
 
 def load_config(source):
-    with open(os.path.join(source, "harness", "grading.json")) as f:
-        return json.load(f)
+    return settings.load(os.path.join(source, "harness", "grading.json"))
 
 
 def load_test_files(source, modules):
@@ -69,16 +69,16 @@ def main(autograder_dir="/autograder", local=False):
     results_dir = os.path.join(autograder_dir, "results")
     os.makedirs(results_dir, exist_ok=True)
     config = load_config(source)
-    modules = config["modules"]
+    modules = config.modules
     report, test_files, problem, isolation_failed, state = {}, [], None, None, None
     progress = os.path.join(results_dir, entry.PROGRESS)
-    sandboxed = bool(config.get("sandbox", {}).get("enabled"))
+    sandboxed = config.sandbox.enabled
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(int(config.get("total_time_limit", 540)))
+    signal.alarm(int(config.total_time_limit))
     try:
         test_files = load_test_files(source, modules)
         report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"),
-                                    config.get("submission_files", []))
+                                    config.submission_files)
         progress = entry.write(sub_dir, modules, submission.CODE_DIR, HERE, results_dir, sandboxed)
         if sandboxed:
             _copy_support(source, sub_dir)
@@ -86,7 +86,7 @@ def main(autograder_dir="/autograder", local=False):
                         "hw_support": os.path.join(source, "files", "hw_support")}
             state = isolation.new_state()
             log = isolation.prepare(state, autograder_dir, sub_dir, modules, submission.CODE_DIR,
-                                    config["sandbox"], packages)
+                                    config.sandbox, packages)
             print("\n".join(log), flush=True)
         from otter.run.run_autograder import main as otter_main
 
@@ -95,7 +95,7 @@ def main(autograder_dir="/autograder", local=False):
             otter_main(autograder_dir, otter_run=local)
         except GradingTimeout:
             kill_descendants(os.getpid())  # otter's kernel, still running tests
-            problem = f"grading ran past its total limit of {config.get('total_time_limit', 540)} s\n"
+            problem = f"grading ran past its total limit of {config.total_time_limit} s\n"
         except BaseException:
             problem = _after_otter(traceback.format_exc(), test_files, progress)
         if os.path.exists(os.path.join(sub_dir, "isolation_error.txt")):
@@ -119,7 +119,7 @@ def main(autograder_dir="/autograder", local=False):
         try:
             outcomes = {} if isolation_failed else otter_adapter.read_progress(progress)
             import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
-            overall = results.summary_markdown(report, import_errors, config.get("manual_questions", []))
+            overall = results.summary_markdown(report, import_errors, config.manual_questions)
             if isolation_failed:
                 overall = ISOLATION_FAILED + results.md_code_block(isolation_failed[:3000])
             elif problem:

@@ -6,6 +6,7 @@ reach, starts one worker that only checks its isolation (a preflight), and write
 for the entry file. Any isolation step that fails raises IsolationError: grading stops and says
 why. Without root there is no user switch: a loud warning says so.
 """
+import dataclasses
 import json
 import os
 import stat
@@ -15,8 +16,6 @@ import sys
 from sandbox import launch
 
 LOUD = "!" * 78
-WORKER_KEYS = ("memory_mb", "cpu_seconds", "max_processes", "max_file_mb", "max_output_kb",
-               "time_limits", "import_limit", "tmpfs_mb")
 PRIVATE_ENV = "ATTENTION_HW_PRIVATE"  # more paths to hide from student code (build.py grade: the project)
 
 
@@ -47,10 +46,10 @@ def new_state():
 
 
 def prepare(state, autograder_dir, submission_dir, modules, code_subdir, settings, packages):
-    """Returns log lines; writes submission/sandbox.json for the entry file."""
+    """settings: settings.SandboxSettings. Returns log lines; writes submission/sandbox.json for the entry file."""
     log, user = [], None
     if os.geteuid() == 0:
-        name, state["lock"] = launch.claim_slot(settings.get("user", "hwstudent"))
+        name, state["lock"] = launch.claim_slot(settings.user)
         user = launch.student_user(name)
         state["uid"] = user[0]
         os.chmod(autograder_dir, 0o700)  # hidden tests, results and the grader's files
@@ -63,12 +62,11 @@ def prepare(state, autograder_dir, submission_dir, modules, code_subdir, setting
                    f"the grader's own user: no privilege separation, hidden tests are readable.\n{LOUD}")
     state["box"] = box = launch.make_box(_code_files(os.path.join(submission_dir, code_subdir)), packages, user)
     private = [autograder_dir] + [p for p in os.environ.get(PRIVATE_ENV, "").split(os.pathsep) if p]
-    launcher, line = launch.choose_launcher(settings.get("launcher", "auto") if user else "builtin", user)
+    launcher, line = launch.choose_launcher(settings.launcher if user else "builtin", user)
     log.append(line)
     if launcher == "builtin":
         launch.check_private(private, user)
-    worker = {k: settings[k] for k in WORKER_KEYS if k in settings}
-    worker["private_paths"] = private
+    worker = dict(dataclasses.asdict(settings), private_paths=private)  # what the worker and its client read
     preflight(launcher, box, worker, user)
     log.append(f"student code runs as uid {user[0] if user else os.getuid()} in {box['code']}")
     with open(os.path.join(submission_dir, "sandbox.json"), "w") as f:

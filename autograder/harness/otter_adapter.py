@@ -52,9 +52,9 @@ def install_hooks(sandbox, limits, progress_path):
 
     done = {}
 
-    def limit_for(question):
-        best = max((k for k in limits if k != "default" and question.startswith(k)), key=len, default=None)
-        return float(limits[best] if best else limits.get("default", 30))
+    from settings import SandboxSettings
+
+    limit_for = SandboxSettings(time_limits=limits).limit_for
 
     def record(tf, tc, passed, message):
         done[(tf.name, tc.name)] = (passed, message)

@@ -54,7 +54,7 @@ def build(test_files, outcomes, config, overall_output):
     """results.json as a dict.
 
     test_files: [(question, [TestCase], modules)] in grading order; outcomes: {(question, case name):
-    (passed, message)}; a case with no outcome failed with `config['not_run_message']`.
+    (passed, message)}; a case with no outcome failed with `config.not_run_message` (settings.Settings).
     """
     tests = []
     part_counter = {}
@@ -62,9 +62,9 @@ def build(test_files, outcomes, config, overall_output):
         part = part_of(question)
         part_counter[part] = part_counter.get(part, 0) + 1
         for i, case in enumerate(cases, 1):
-            passed, message = outcomes.get((question, case.name), (False, FAILED + " " + config["not_run_message"]))
+            passed, message = outcomes.get((question, case.name), (False, FAILED + " " + config.not_run_message))
             tests.append(case_entry(question, f"{part}.{part_counter[part]}.{i}", case, passed, message,
-                                    modules, config["hidden_visibility"]))
+                                    modules, config.hidden_visibility))
     score = round(sum(t.get("score", 0) for t in tests), 5)
     return {
         "score": score,

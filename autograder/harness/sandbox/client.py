@@ -16,6 +16,7 @@ import time
 
 
 from sandbox import codec, launch
+from settings import SandboxSettings
 from sandbox.worker import ISOLATION_FAILED
 
 IsolationError = launch.IsolationError
@@ -46,7 +47,7 @@ class Sandbox:
         self.deadline, self.limit, self.next_id = None, None, 0
         self.timed_out = {}  # what -> the limit it ran past
         self.worker_pid = None
-        self.max_output = int(self.settings.get("max_output_kb", 64)) << 10
+        self.max_output = int(self.settings.get("max_output_kb", SandboxSettings.max_output_kb)) << 10
         self.start()
 
     # -- process life
@@ -68,7 +69,7 @@ class Sandbox:
         os.set_blocking(self.proc.stdin.fileno(), False)
         self.output_start = len(self.output)
         threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True).start()
-        deadline = time.monotonic() + float(self.settings.get("import_limit", 20))
+        deadline = time.monotonic() + float(self.settings.get("import_limit", SandboxSettings.import_limit))
         current = None
         try:
             while True:

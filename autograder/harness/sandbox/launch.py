@@ -235,7 +235,7 @@ def worker_command(launcher, box, settings, user):
     kwargs = dict(cwd=box["code"], env=env, start_new_session=True, umask=0o077)
     if launcher == "bwrap":
         privs = setpriv_prefix(*user) if user is not None else []
-        return bwrap_prefix(box, settings.get("private_paths", []), settings.get("tmpfs_mb", 256)) + \
+        return bwrap_prefix(box, settings.get("private_paths", []), settings["tmpfs_mb"]) + \
             ["--"] + privs + python, kwargs
     if user is not None:
         kwargs.update(user=user[0], group=user[1], extra_groups=[])
