@@ -21,31 +21,22 @@ variant that runs longer than `timeout` seconds is stopped and reported.
 """
 import argparse
 import ast
-import contextlib
-import importlib.util
-import io
 import json
 import os
-import signal
 import sys
 import tempfile
-import threading
 import time
-import warnings
-from dataclasses import dataclass, field
 
 from . import pipeline
+from .variants import (TIMEOUT, last_line, import_path, load_variant, one_thread_and_kept_modules,  # noqa: F401
+                       run_questions)
+from .verify_report import Report, Row, VariantResult
 
 CATALOG_DIR = os.path.join(pipeline.AUTOGRADER, "mutants")
 CALIBRATION_DIR = os.path.join(pipeline.AUTOGRADER, "calibration")
 MIN_MUTANTS = 5  # per graded function
 MIN_ALTERNATIVES = 1  # per graded function
 MIN_TOTAL_MUTANTS = 60  # over all catalogs, once every student module has one
-TIMEOUT = 60  # seconds per variant
-
-
-class VariantTimeout(BaseException):
-    """Raised by the alarm in a variant that runs too long (a BaseException: otter catches only Exception)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,222 +78,7 @@ def given_names(solution, stub):
 
 
 # ----------------------------------------------------------------------------------------------
-# Running the questions on one variant
-
-
-@contextlib.contextmanager
-def _alarm(seconds):
-    """Raise VariantTimeout after `seconds` (only where SIGALRM exists and we are the main thread)."""
-    usable = seconds and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def fire(signum, frame):
-        raise VariantTimeout()
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _quiet_and_isolated():
-    """Swallow a variant's prints and warnings; restore torch's global switches it may flip."""
-    torch = sys.modules.get("torch")
-    saved = (torch.is_grad_enabled(), torch.get_default_dtype()) if torch else None
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        try:
-            yield
-        finally:
-            if torch:
-                torch.set_grad_enabled(saved[0])
-                torch.set_default_dtype(saved[1])
-
-
-def _last_line(message):
-    lines = [l.strip() for l in (message or "").strip().splitlines() if l.strip()]
-    return lines[-1] if lines else ""
-
-
-def run_questions(questions, env, timeout=TIMEOUT):
-    """Run `questions` (hwbuild.testfiles.Question) against `env`, as otter does but in-process.
-
-    Returns ({question: [(case name, points, passed, message)]}, problem or None). After a timeout
-    or a crash that escapes otter (SystemExit...), the cases not run count as failed.
-    """
-    from otter.test_files import ExceptionTestFile
-
-    results, problem = {}, None
-    with _quiet_and_isolated(), _alarm(timeout):
-        try:
-            for q in questions:
-                results[q.name] = None
-                tf = ExceptionTestFile.from_string(q.source, path=f"tests/{q.name}.py")
-                tf.run(env)
-                results[q.name] = [(r.test_case.name, float(r.test_case.points or 0), bool(r.passed), r.message)
-                                   for r in tf.test_case_results]
-        except VariantTimeout:
-            problem = f"timed out after {timeout:g} s"
-        except KeyboardInterrupt:
-            raise
-        except BaseException as e:  # SystemExit, or an error in a test file itself
-            problem = f"crashed the grader: {type(e).__name__}: {e}"
-    for q in questions:
-        if results.get(q.name) is None:
-            results[q.name] = [(c.name, c.points, False, f"not run: {problem}") for c in q.cases]
-    return results, problem
-
-
-def load_variant(module, source, workdir, others=None):
-    """Write `source` as `workdir/<module>.py` and import it (a BrokenModule when the import fails).
-
-    `others` ({name: module}) go into sys.modules first, so that an `import other` in the variant
-    gets the module the tests will see, as in the autograder where every student module is loaded.
-    """
-    from hw_support.loader import load_module
-
-    sys.modules.update(others or {})
-    os.makedirs(workdir, exist_ok=True)
-    with open(os.path.join(workdir, module + ".py"), "w", encoding="utf-8") as f:
-        f.write(source)
-    try:
-        return load_module(module, workdir)
-    finally:
-        while os.path.abspath(workdir) in sys.path:
-            sys.path.remove(os.path.abspath(workdir))
-
-
-# ----------------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class VariantResult:
-    module: str
-    kind: str  # solution, stub, mutant, alternative
-    function: str
-    name: str
-    caught_by: list = field(default_factory=list)  # mutants: the questions meant to catch it
-    lost: dict = field(default_factory=dict)  # {question: points lost}
-    failed_cases: dict = field(default_factory=dict)  # {question: {case: last line of the message}}
-    passed_cases: dict = field(default_factory=dict)  # {question: [case, ...]}
-    ok: bool = False
-    problem: str = ""  # why it is not ok, or a note
-
-    def as_json(self):
-        return {"module": self.module, "kind": self.kind, "function": self.function, "name": self.name,
-                "caught_by": self.caught_by, "failed_questions": sorted(self.lost),
-                "points_lost": self.lost, "failed_cases": self.failed_cases, "ok": self.ok,
-                "problem": self.problem}
-
-
-@dataclass
-class Row:
-    part: str
-    module: str
-    function: str
-    tests: int
-    mutants_caught: int = 0
-    mutants_total: int = 0
-    alternatives_passed: int = 0
-    alternatives_total: int = 0
-
-    def as_json(self):
-        return dict(self.__dict__)
-
-
-@dataclass
-class Report:
-    rows: list = field(default_factory=list)
-    variants: list = field(default_factory=list)
-    checks: list = field(default_factory=list)  # [{"name", "ok", "message"}]
-    failures: list = field(default_factory=list)  # one line each
-    seconds: float = 0.0
-    build: object = None
-
-    @property
-    def ok(self):
-        return not self.failures
-
-    def fail(self, message):
-        self.failures.append(message)
-
-    def as_json(self):
-        mut = [v for v in self.variants if v.kind == "mutant"]
-        alt = [v for v in self.variants if v.kind == "alternative"]
-        return {"ok": self.ok, "seconds": round(self.seconds, 2),
-                "totals": {"mutants_caught": sum(v.ok for v in mut), "mutants": len(mut),
-                           "alternatives_passed": sum(v.ok for v in alt), "alternatives": len(alt)},
-                "rows": [r.as_json() for r in self.rows], "checks": self.checks, "failures": self.failures,
-                "variants": [v.as_json() for v in self.variants]}
-
-    def table(self):
-        head = ("part", "function", "tests", "mutants caught", "alternatives passed")
-        body = [(r.part, f"{r.module}.{r.function}", str(r.tests), f"{r.mutants_caught}/{r.mutants_total}",
-                 f"{r.alternatives_passed}/{r.alternatives_total}") for r in self.rows]
-        mc = sum(r.mutants_caught for r in self.rows)
-        mt = sum(r.mutants_total for r in self.rows)
-        ap = sum(r.alternatives_passed for r in self.rows)
-        at = sum(r.alternatives_total for r in self.rows)
-        total = ("", "total", "", f"{mc}/{mt} ({_pct(mc, mt)})", f"{ap}/{at} ({_pct(ap, at)})")
-        widths = [max(len(x[i]) for x in [head, total] + body) for i in range(5)]
-
-        def line(cells):
-            return " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-        sep = "-+-".join("-" * w for w in widths)
-        lines = [line(head), sep] + [line(b) for b in body] + [sep, line(total)]
-        for v in self.variants:
-            if v.kind in ("solution", "stub"):
-                lines.append(f"{v.kind} of {v.module}: {'ok' if v.ok else 'FAILED'} ({v.problem})")
-        for c in self.checks:
-            lines.append(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['message']})")
-        if self.failures:
-            lines.append(f"\n{len(self.failures)} problem(s):")
-            lines += ["  " + f for f in self.failures]
-        lines.append(f"\nverify: {'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
-        return "\n".join(lines)
-
-
-def _pct(a, b):
-    return f"{100 * a / b:.0f}%" if b else "-"
-
-
-# ----------------------------------------------------------------------------------------------
 # Catalogs
-
-
-def import_path(name, path):
-    """The Python file at `path`, imported as a module called `name` (not put in sys.modules)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@contextlib.contextmanager
-def one_thread_and_kept_modules(names):
-    """torch on one thread (the tests use tiny tensors: on a busy machine one thread is many times
-    faster) and the sys.modules entries `names` as they were, once the block ends."""
-    import torch
-    saved = {m: sys.modules.get(m) for m in names}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-        for m, old in saved.items():
-            if old is None:
-                sys.modules.pop(m, None)
-            else:
-                sys.modules[m] = old
 
 
 def load_catalog(path):
@@ -367,7 +143,7 @@ def _score(results):
                 passed.setdefault(q, []).append(name)
             else:
                 lost[q] = lost.get(q, 0.0) + points
-                failed.setdefault(q, {})[name] = _last_line(message)
+                failed.setdefault(q, {})[name] = last_line(message)
     return lost, failed, passed
 
 
@@ -560,7 +336,7 @@ def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, 
         v.lost, v.failed_cases, v.passed_cases = _score(results)
         lost = {q for q, pts in v.lost.items() if pts > 0}
         if broken is not None:
-            v.problem = "does not import: " + _last_line(broken)
+            v.problem = "does not import: " + last_line(broken)
             report.fail(f"{label} {v.problem} (a catalog bug, not a test of the tests)")
         elif kind == "mutant":
             missed = [q for q in v.caught_by if q not in lost]

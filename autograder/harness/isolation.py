@@ -11,7 +11,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 
 from sandbox import launch
 
@@ -53,7 +52,7 @@ def prepare(state, autograder_dir, submission_dir, modules, code_subdir, setting
         user = launch.student_user(name)
         state["uid"] = user[0]
         os.chmod(autograder_dir, 0o700)  # hidden tests, results and the grader's files
-        for p in {sys.executable, sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)}:
+        for p in launch.python_dirs():
             changed = launch.make_reachable(p)
             if changed:
                 log.append(f"made {', '.join(changed)} searchable (o+x) so the student user can run Python")

@@ -12,6 +12,8 @@ import glob
 import json
 import os
 
+from settings import SandboxSettings
+
 PASSED, FAILED = "✅ Test case passed", "❌ Test case failed\n"
 MAX_MESSAGE = 8000
 
@@ -50,11 +52,7 @@ def install_hooks(sandbox, limits, progress_path):
     """
     from otter.test_files.exception_test import ExceptionTestFile, test_case
 
-    done = {}
-
-    from settings import SandboxSettings
-
-    limit_for = SandboxSettings(time_limits=limits).limit_for
+    done, limit_for = {}, SandboxSettings(time_limits=limits).limit_for
 
     def record(tf, tc, passed, message):
         done[(tf.name, tc.name)] = (passed, message)

@@ -16,22 +16,11 @@ import time
 
 
 from sandbox import codec, launch
-from settings import SandboxSettings
+from sandbox.proxies import RemoteModule, RemoteObject, SandboxError, StudentCrash, StudentTimeout  # noqa: F401
 from sandbox.worker import ISOLATION_FAILED
+from settings import SandboxSettings
 
 IsolationError = launch.IsolationError
-
-
-class StudentTimeout(Exception):
-    """A test's student code ran past its time limit."""
-
-
-class StudentCrash(Exception):
-    """The student process died (exit, crash, out of memory) during a call."""
-
-
-class SandboxError(Exception):
-    """Student code raised, or returned something the grader cannot accept."""
 
 
 class Sandbox:
@@ -177,8 +166,6 @@ class Sandbox:
 
     # -- messages: a target is ["module", name, attr] or ["handle", number, attr or None]
     def _encode(self, obj):
-        from sandbox.proxies import RemoteObject
-
         def other(x):
             if isinstance(x, RemoteObject):
                 return {"__handle__": x._number}
@@ -186,7 +173,6 @@ class Sandbox:
         return codec.encode(obj, other)
 
     def _decode(self, data, what):
-        from sandbox.proxies import RemoteObject
         try:
             return codec.decode(data, lambda spec: RemoteObject(self, spec["__handle__"], str(spec.get("type"))[:100]))
         except codec.ProtocolError as exc:
@@ -226,7 +212,6 @@ class Sandbox:
 def load_student_modules(modules, box, settings, launcher="builtin", user=None):
     """(sandbox, {name: RemoteModule or BrokenModule}) for the student modules in box['code']."""
     from hw_support.loader import BrokenModule
-    from sandbox.proxies import RemoteModule
 
     sandbox = Sandbox(modules, box, settings, launcher, user)
     out = {}

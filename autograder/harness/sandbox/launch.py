@@ -118,8 +118,10 @@ def make_reachable(path):
 
 # ---------------------------------------------------------------- launchers
 
-def _python_dirs():
+def python_dirs():
+    """The directories the worker's Python runs from: they stay visible and reachable to the student user."""
     return sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                 os.path.dirname(os.__file__),
                                                  os.path.dirname(os.path.realpath(sys.executable)))})
 
 
@@ -147,7 +149,7 @@ def bwrap_prefix(box, private, tmpfs_mb):
         if os.path.isdir(p):
             args += ["--tmpfs", p]
             covered.append(p)
-            binds += [("--ro-bind", d) for d in _python_dirs() if d.startswith(p.rstrip("/") + "/")]
+            binds += [("--ro-bind", d) for d in python_dirs() if d.startswith(p.rstrip("/") + "/")]
         elif os.path.exists(p):
             args += ["--ro-bind", "/dev/null", p]
     for kind, d in binds:
@@ -194,16 +196,15 @@ def choose_launcher(wanted, user):
 
 
 def _expand(paths):
-    """`paths` with every directory that holds Python replaced by its other entries (recursively)."""
-    out = []
+    """`paths` without Python's own directories: a path that holds one is replaced by its other entries."""
+    python, out = python_dirs(), []
     for p in paths:
-        inside = [d for d in _python_dirs() if d.startswith(p.rstrip("/") + "/")]
-        if not inside or not os.path.isdir(p):
+        if any(p == d or p.startswith(d + "/") for d in python):
+            continue  # the student user must be able to run Python
+        if os.path.isdir(p) and any(d.startswith(p.rstrip("/") + "/") for d in python):
+            out += _expand(sorted(os.path.join(p, e) for e in os.listdir(p)))
+        else:
             out.append(p)
-            continue
-        keep = {os.path.join(p, os.path.relpath(d, p).split(os.sep)[0]) for d in inside}
-        out += _expand(sorted(os.path.join(p, e) for e in os.listdir(p) if os.path.join(p, e) not in keep))
-        out += [k for k in sorted(keep) if k not in _python_dirs() and _expand([k]) != [k]]
     return out
 
 

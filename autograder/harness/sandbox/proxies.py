@@ -1,11 +1,22 @@
-"""Proxies: student functions, objects and modules that live in the worker, used from the grader."""
+"""Proxies: student functions, objects and modules that live in the worker, used from the grader,
+and the errors a call into the worker can raise."""
 import torch
 
 from sandbox import codec
-from sandbox.client import SandboxError
+from sandbox.codec import decode, encode, tensors_in as _tensors
 
-_tensors = codec.tensors_in
-encode, decode = codec.encode, codec.decode
+
+class StudentTimeout(Exception):
+    """A test's student code ran past its time limit."""
+
+
+class StudentCrash(Exception):
+    """The student process died (exit, crash, out of memory) during a call."""
+
+
+class SandboxError(Exception):
+    """Student code raised, or returned something the grader cannot accept."""
+
 
 
 class _RemoteCall(torch.autograd.Function):
