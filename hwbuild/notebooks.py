@@ -1,4 +1,4 @@
-"""Student notebooks: `assignment/notebooks/<nn>_<topic>.py` -> `part<n>_<topic>.ipynb` in the release.
+"""Student notebooks: `assignment/parts/<part>/notebook.py` -> `part<n>_<part>.ipynb` in the release.
 
 Sources are jupytext "percent" scripts (open them in Jupyter with jupytext, or edit them as text):
 
@@ -25,15 +25,12 @@ source (an unknown header, an uncommented markdown line, a syntax error, `grader
 question with no public test file) stops the build with `file:line: what is wrong`.
 """
 import ast
-import glob
 import json
-import os
 import re
 from dataclasses import dataclass, field
 
 from .markers import MasterError
 
-SOURCE_NAME = re.compile(r"^(\d+)_([a-z0-9_]+)\.py$")
 HEADER = re.compile(r"^# %%(.*)$")
 HEADER_REST = re.compile(r"^(?:\s+\[(\w+)\])?(?:\s+tags=(\[.*\]))?\s*$")
 # jupytext comments out IPython magics (and common shell escapes) in code cells: `# %autoreload 2`
@@ -60,19 +57,6 @@ class Cell:
         while lines and not lines[-1].strip():
             lines.pop()
         return "\n".join(lines)
-
-
-def release_name(source_path, parts):
-    """`01_attention_exploration.py` -> `part1_attention_exploration.ipynb` (the part must exist)."""
-    base = os.path.basename(source_path)
-    m = SOURCE_NAME.match(base)
-    if not m:
-        raise MasterError(source_path, 1, "a notebook source must be named <nn>_<topic>.py "
-                          "(nn: the part number, topic: lowercase letters, digits and _)")
-    part = str(int(m.group(1)))
-    if part not in parts:
-        raise MasterError(source_path, 1, f"part {part} is not listed in assignment.yml ({', '.join(parts)})")
-    return f"part{part}_{m.group(2)}.ipynb"
 
 
 def parse(text, path):
@@ -155,20 +139,10 @@ def check_names(cells):
     return [m.group(2) for c in cells if c.kind == "code" for m in CHECK_CALL.finditer(c.source) if m.group(2)]
 
 
-def build_notebooks(directory, parts, questions, rel=os.path.relpath):
-    """{release name: .ipynb bytes} for every `<nn>_<topic>.py` source in `directory`.
+def build_notebook(text, shown, questions):
+    """The .ipynb bytes of one notebook source text (`shown`: its path in error messages).
 
-    parts: the part numbers (strings) of assignment.yml; questions: the public question names;
-    rel: how paths are shown in error messages.
-    """
-    out = {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.py"))):
-        shown = rel(path)
-        name = release_name(shown, parts)
-        if name in out:
-            raise MasterError(shown, 1, f"a second notebook source for {name}")
-        with open(path, encoding="utf-8") as f:
-            cells = parse(f.read(), shown)
-        validate(cells, shown, set(questions))
-        out[name] = to_ipynb(cells)
-    return out
+    questions: the public question names a check cell may name."""
+    cells = parse(text, shown)
+    validate(cells, shown, set(questions))
+    return to_ipynb(cells)

@@ -3,41 +3,29 @@ everything -> the student release tree, the solutions tree and the autograder zi
 """
 import ast
 import contextlib
-import glob
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 
-import yaml
+from . import calibration, markers, notebooks, parts as parts_mod, testfiles, zips
+from .parts import ASSIGNMENT, AUTOGRADER, ROOT, read_yaml, rel
 
-from . import markers, notebooks, testfiles, zips
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ASSIGNMENT = os.path.join(ROOT, "assignment")
-AUTOGRADER = os.path.join(ROOT, "autograder")
+COMMON = os.path.join(ASSIGNMENT, "common")
 SUBMITTED_FILES = "submitted_files"  # the test parameter that receives the student's result files
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 
 
 @dataclass
 class Build:
-    config: dict
+    assignment: parts_mod.Assignment
     questions: list
     release: dict  # {relative path: bytes} of student_release/
     solutions: dict  # of solutions/
     autograder: dict  # the autograder zip's files
-
-
-def rel(path):
-    return os.path.relpath(path, ROOT)
-
-
-def read_yaml(path):
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
 
 
 def tree_files(directory, prefix=""):
@@ -66,49 +54,94 @@ def top_level_names(source):
     return names
 
 
-def render_masters(modules):
-    """{module: Rendered}; both versions must parse."""
+IMPORT_LINE = re.compile(r"^(import|from)\s+\S")
+SHARE_SEPARATOR = "# " + "-" * 96  # between the shares of a module several parts write
+
+
+def _docstring_end(text):
+    """Line index just after a module docstring (0 when there is none)."""
+    body = ast.parse(text).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        return body[0].end_lineno
+    return 0
+
+
+def join_shares(texts):
+    """One module from the shares several parts write: the first as is, each later one without its
+    docstring and without the import lines already above it."""
+    out = texts[0].rstrip("\n") + "\n"
+    for text in texts[1:]:
+        seen = set(out.splitlines())
+        lines = text.splitlines()[_docstring_end(text):]
+        lines = [l for l in lines if not (IMPORT_LINE.match(l) and l in seen)]
+        out += "\n\n" + SHARE_SEPARATOR + "\n" + "\n".join(lines).strip("\n") + "\n"
+    return out
+
+
+def _render(path):
+    with open(path, encoding="utf-8") as f:
+        r = markers.render(f.read(), rel(path))
+    for label, text in (("solution", r.solution), ("student stub", r.stub)):
+        try:
+            ast.parse(text)
+        except SyntaxError as e:
+            raise markers.MasterError(rel(path), e.lineno or 0, f"the {label} does not parse: {e.msg}") from None
+    return r
+
+
+def render_masters(assignment):
+    """{module: Rendered} of the student and given modules: each part's share rendered, then joined."""
     rendered = {}
-    for m in modules:
-        path = os.path.join(ASSIGNMENT, m + ".py")
-        if not os.path.exists(path):
-            raise markers.MasterError(rel(path), 0, f"student module '{m}' is listed in assignment.yml but has no master")
-        with open(path, encoding="utf-8") as f:
-            r = markers.render(f.read(), rel(path))
-        for label, text in (("solution", r.solution), ("student stub", r.stub)):
-            try:
-                ast.parse(text)
-            except SyntaxError as e:
-                raise markers.MasterError(rel(path), e.lineno or 0, f"the {label} does not parse: {e.msg}") from None
+    for m in assignment.modules + assignment.given:
+        paths = assignment.masters(m)
+        for path in paths:
+            if not os.path.exists(path):
+                raise markers.MasterError(rel(os.path.join(os.path.dirname(path), "part.yml")), 1,
+                                          f"module '{m}' is listed but {rel(path)} does not exist")
+        shares = [_render(p) for p in paths]
+        r = markers.Rendered(join_shares([s.solution for s in shares]), join_shares([s.stub for s in shares]))
+        if m in assignment.given and r.stub != r.solution:
+            raise markers.MasterError(rel(paths[0]), 1, f"given module '{m}' has solution markers")
         rendered[m] = r
     return rendered
 
 
-def load_questions(modules, parts):
-    """Questions from assignment/tests (public) and autograder/tests (hidden), checked."""
-    public = {os.path.basename(p)[:-3]: p for p in glob.glob(os.path.join(ASSIGNMENT, "tests", "*.py"))}
-    hidden = {os.path.basename(p)[:-3]: p for p in glob.glob(os.path.join(AUTOGRADER, "tests", "*.py"))}
+def load_questions(assignment):
+    """Questions of the selected parts: public (assignment/parts/*/tests) + hidden (autograder/parts/*/tests)."""
+    modules = assignment.modules + assignment.given
     questions = []
-    for name in sorted(set(public) | set(hidden)):
-        pub, hid = public.get(name), hidden.get(name)
-        source = testfiles.merge(pub, hid, shown=rel)
-        q = testfiles.parse(name, source, rel(pub or hid), modules + [SUBMITTED_FILES])
-        offset = testfiles.hidden_offset(pub)
-        if not name.startswith("q") or q.part not in parts:
-            raise markers.MasterError(rel(pub or hid), 1, f"question '{name}' must be named q<part>_..., "
-                                      f"with a part listed in assignment.yml ({', '.join(parts)})")
-        for c in q.cases:
-            in_hidden_file = hid is not None and (pub is None or c.line > offset)
-            where = (rel(hid), c.line - offset) if in_hidden_file else (rel(pub), c.line)
-            if c.hidden != in_hidden_file:
-                raise markers.MasterError(*where, f"test '{c.function}': " + (
-                    "hidden cases belong in autograder/tests/" if c.hidden else
-                    "cases in autograder/tests/ must say hidden=True"))
-            if not c.modules:
-                raise markers.MasterError(*where, f"test '{c.function}' takes no student module as a parameter "
-                                          f"(one of {', '.join(modules + [SUBMITTED_FILES])})")
-        questions.append(q)
+    for part in assignment.parts:
+        public, hidden = part.question_files(), part.question_files(hidden=True)
+        for name in sorted(set(public) | set(hidden), key=_question_order):
+            pub, hid = public.get(name), hidden.get(name)
+            if not name.startswith(f"q{part.number}_"):
+                raise markers.MasterError(rel(pub or hid), 1, f"question '{name}' of part {part.name} must be "
+                                          f"named q{part.home}_<k>_<topic> (part.yml: number {part.home})")
+            source = part.renumber_text(testfiles.merge(pub, hid, shown=rel))
+            q = testfiles.parse(name, source, rel(pub or hid), modules + [SUBMITTED_FILES])
+            _check_cases(q, pub, hid, modules)
+            questions.append(q)
     return questions
+
+
+def _question_order(name):
+    """q3_10 after q3_9."""
+    return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", name)]
+
+
+def _check_cases(q, pub, hid, modules):
+    offset = testfiles.hidden_offset(pub)
+    for c in q.cases:
+        in_hidden_file = hid is not None and (pub is None or c.line > offset)
+        where = (rel(hid), c.line - offset) if in_hidden_file else (rel(pub), c.line)
+        if c.hidden != in_hidden_file:
+            raise markers.MasterError(*where, f"test '{c.function}': " + (
+                "hidden cases belong in autograder/parts/<part>/tests/" if c.hidden else
+                "cases in autograder/parts/<part>/tests/ must say hidden=True"))
+        if not c.modules:
+            raise markers.MasterError(*where, f"test '{c.function}' takes no student module as a parameter "
+                                      f"(one of {', '.join(modules + [SUBMITTED_FILES])})")
 
 
 def check_graded_names(questions, rendered, modules):
@@ -121,31 +154,78 @@ def check_graded_names(questions, rendered, modules):
                                           f"which the student stub {m}.py does not define")
 
 
-def release_tree(config, rendered, questions):
-    files = tree_files(os.path.join(ASSIGNMENT, "release"))
-    files.update(tree_files(os.path.join(ASSIGNMENT, "hw_support"), "hw_support/"))
-    public_dir = os.path.join(ASSIGNMENT, "tests")
-    files.update(tree_files(public_dir, "tests/"))
-    public = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(public_dir, "*.py")))
-    files.update(notebooks.build_notebooks(os.path.join(ASSIGNMENT, "notebooks"),
-                                           [str(p) for p in config["parts"]], public, rel))
+def _merge_into(files, new, shown):
+    """Add {path: bytes} to `files`; two parts may not ship the same path."""
+    for name, data in new.items():
+        if name in files and files[name] != data:
+            raise markers.MasterError(shown, 1, f"{name} is also shipped by another part or by assignment/common")
+        files[name] = data
+
+
+def release_tree(assignment, rendered, questions):
+    """{path: bytes} of the student release: common files, then each selected part's."""
+    files = tree_files(os.path.join(COMMON, "release"))
+    files.update(tree_files(os.path.join(COMMON, "hw_support"), "hw_support/"))
+    public = {q.name for q in questions if any(not c.hidden for c in q.cases)}
+    for part in assignment.parts:
+        _merge_into(files, tree_files(part.source("release")), rel(part.source("release")))
+        _merge_into(files, tree_files(part.source("hw_support"), "hw_support/"), rel(part.source("hw_support")))
+        for name, path in part.question_files().items():
+            with open(path, encoding="utf-8") as f:
+                files[f"tests/{name}.py"] = part.renumber_text(f.read()).encode()
+        notebook = part.source("notebook.py")
+        if os.path.exists(notebook):
+            with open(notebook, encoding="utf-8") as f:
+                text = part.renumber_text(f.read())
+            files[f"part{part.number}_{part.name}.ipynb"] = notebooks.build_notebook(text, rel(notebook), public)
     for m, r in rendered.items():
         files[m + ".py"] = r.stub.encode()
-    manifest = {"name": config["name"], "modules": config["modules"],
-                "submission_files": config.get("submission_files", []),
-                "parts": {str(k): v for k, v in config["parts"].items()}}
+    files.update(student_documents(assignment))
+    files.update(calibration.thresholds_file(assignment))
+    manifest = {"name": assignment.name, "modules": assignment.modules, "given": assignment.given,
+                "submission_files": assignment.submission_files,
+                "parts": {p.number: p.title for p in assignment.parts}}
     files["hw_support/assignment.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
     return files
 
 
-def solutions_tree(rendered):
+def student_documents(assignment):
+    """README.md (its tables from each part's part.yml) and written_answers.md (each part's written.md)."""
+    out = {}
+    with open(os.path.join(COMMON, "release", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    what = [f"| {p.number}. {p.title} | {', '.join(f'`{m}.py`' for m in p.modules)} | {p.readme.get('what', '')} |"
+            for p in assignment.parts]
+    nbs = [f"| {p.number} | `part{p.number}_{p.name}.ipynb` | {p.readme.get('training', 'none')} | "
+           f"{p.readme.get('cpu', '')} | {p.readme.get('gpu', '')} |"
+           for p in assignment.parts if os.path.exists(p.source("notebook.py"))]
+    written_parts = [p for p in assignment.parts if p.written()]
+    fields = {"name": assignment.name, "title": assignment.title,
+              "what_to_do_rows": "\n".join(what), "notebook_rows": "\n".join(nbs),
+              "written_parts": _listed([f"Part {p.number}" for p in written_parts]) or "this assignment"}
+    for key, value in fields.items():
+        readme = readme.replace("{{" + key + "}}", value)
+    out["README.md"] = readme.encode()
+    if written_parts:
+        with open(os.path.join(COMMON, "written_answers.md"), encoding="utf-8") as f:
+            text = f.read().replace("{total_points}", f"{sum(w['points'] for p in written_parts for w in p.written()):g}")
+        for p in written_parts:
+            with open(p.source("written.md"), encoding="utf-8") as f:
+                text += "\n" + p.renumber_text(f.read())
+        out["written_answers.md"] = text.encode()
+    return out
+
+
+def _listed(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def solutions_tree(assignment, rendered):
     files = {m + ".py": r.solution.encode() for m, r in rendered.items()}
     files["README.md"] = (b"# Reference solutions (generated by build.py; do not edit)\n\n"
                           b"Grade them like a submission: `python build.py grade solutions/`.\n")
-    # Part 3: the reference run's fine-tuned params and predictions (written by `build.py calibrate`)
-    files.update(tree_files(os.path.join(AUTOGRADER, "calibration", "reference_run")))
-    # Part 4: the reference run's LM params and classifier predictions (written by bench/part4.py)
-    files.update(tree_files(os.path.join(AUTOGRADER, "calibration", "part4_reference")))
+    for part in assignment.parts:  # the reference run's result files (written by `build.py calibrate`)
+        _merge_into(files, tree_files(part.hidden("calibration", "reference_run")), rel(part.hidden("calibration")))
     return files
 
 
@@ -175,23 +255,21 @@ def _chdir(path):
         os.chdir(old)
 
 
-def autograder_files(config, grading, rendered, questions):
-    """The autograder zip's files: `otter generate`'s output with our harness as run_otter.py."""
+def autograder_files(settings, rendered, questions, release):
+    """The autograder zip's files: `otter generate`'s output with our harness as run_otter.py and the
+    release's hw_support package (common and the selected parts' helpers)."""
     from otter.generate import main as otter_generate
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.makedirs(os.path.join(tmp, "tests"))
-        for q in questions:
-            with open(os.path.join(tmp, "tests", q.name + ".py"), "w", encoding="utf-8") as f:
-                f.write(q.source)
-        shutil.copytree(os.path.join(ASSIGNMENT, "hw_support"), os.path.join(tmp, "hw_support"),
-                        ignore=shutil.ignore_patterns(*SKIP_DIRS, "*.pyc"))
+        write_tree(os.path.join(tmp, "tests"), {q.name + ".py": q.source.encode() for q in questions})
+        write_tree(os.path.join(tmp, "hw_support"), {n[len("hw_support/"):]: d for n, d in release.items()
+                                                     if n.startswith("hw_support/")})
         with _chdir(tmp), contextlib.redirect_stdout(sys.stderr):
             otter_generate(tests_dir="tests", output_path="autograder.zip",
                            config=os.path.join(AUTOGRADER, "otter_config.json"),
                            requirements=os.path.join(AUTOGRADER, "requirements.txt"),
                            no_environment=True, files=["hw_support"],
-                           python_version=str(grading.python_version))
+                           python_version=str(settings.python_version))
         files = zips.read_zip(os.path.join(tmp, "autograder.zip"))
     files["setup.sh"] = with_sandbox_packages(files["setup.sh"])
     harness = os.path.join(AUTOGRADER, "harness")
@@ -199,17 +277,26 @@ def autograder_files(config, grading, rendered, questions):
     files["run_otter.py"] = files.pop("harness/run_otter.py")
     for m, r in rendered.items():
         files[f"harness/stubs/{m}.py"] = r.stub.encode()
-    files["harness/grading.json"] = grading.to_json().encode()
+    files["harness/grading.json"] = settings.to_json().encode()
     return files
 
 
-def harness_settings(config):
-    """The harness's typed settings: autograder/grading.yml checked, with the assignment's modules and files."""
+def harness_settings(assignment):
+    """The harness's typed settings: autograder/grading.yml checked, with what the selected parts declare
+    (modules, given modules, result files, written questions, time limits)."""
     sys.path.insert(0, os.path.join(AUTOGRADER, "harness"))
     from settings import Settings
 
-    grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml")) or {}
-    grading.update(modules=list(config["modules"]), submission_files=list(config.get("submission_files", [])))
+    grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml"))
+    for key in ("modules", "given_modules", "submission_files", "manual_questions"):
+        if key in grading:
+            raise markers.MasterError("autograder/grading.yml", 1, f"{key} comes from the parts' part.yml "
+                                      "and written.md, not from grading.yml")
+    sandbox = dict(grading.get("sandbox") or {})
+    sandbox["time_limits"] = dict(sandbox.get("time_limits") or {"default": 30}, **assignment.time_limits())
+    grading.update(modules=assignment.modules, given_modules=assignment.given,
+                   submission_files=assignment.submission_files, sandbox=sandbox,
+                   manual_questions=[w for p in assignment.parts for w in p.written()])
     try:
         return Settings.from_dict(grading, "autograder/grading.yml")
     except ValueError as exc:
@@ -228,20 +315,33 @@ def with_sandbox_packages(setup_sh):
     return text.replace(anchor, anchor + SANDBOX_PACKAGES + " ", 1).encode()
 
 
-def build():
-    """Run every step; raises MasterError on malformed input."""
-    sys.path.insert(0, ASSIGNMENT)  # test files import hw_support
-    config = read_yaml(os.path.join(ASSIGNMENT, "assignment.yml"))
-    grading = harness_settings(config)
-    modules = config["modules"]
-    parts = [str(p) for p in config["parts"]]
-    rendered = render_masters(modules)
-    questions = load_questions(modules, parts)
-    check_graded_names(questions, rendered, modules)
-    release = release_tree(config, rendered, questions)
+def build(config=parts_mod.CONFIG, select=None):
+    """Run every step for the parts numbered in `select` (None: all of `config`); raises MasterError on
+    malformed input."""
+    assignment = parts_mod.compose(config, select)
+    settings = harness_settings(assignment)
+    rendered = render_masters(assignment)
+    hw_support_on_path(assignment)
+    questions = load_questions(assignment)
+    check_graded_names(questions, rendered, assignment.modules + assignment.given)
+    release = release_tree(assignment, rendered, questions)
     check_no_leaks(release, questions)
-    return Build(config, questions, release, solutions_tree(rendered),
-                 autograder_files(config, grading, rendered, questions))
+    return Build(assignment, questions, release, solutions_tree(assignment, rendered),
+                 autograder_files(settings, rendered, questions, release))
+
+
+def hw_support_on_path(assignment):
+    """Make `import hw_support.X` in this process find X in assignment/common/hw_support or in a part's
+    hw_support/ (the release merges them into one package; test files import it)."""
+    if COMMON not in sys.path:
+        sys.path.insert(0, COMMON)
+    import hw_support
+    for part in assignment.parts:
+        path = part.source("hw_support")
+        if os.path.isdir(path) and path not in hw_support.__path__:
+            hw_support.__path__.append(path)
+    from hw_support import thresholds
+    thresholds.use(calibration.thresholds(assignment))
 
 
 def write_tree(directory, files):

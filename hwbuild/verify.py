@@ -1,17 +1,19 @@
 """Release gate: prove the graders right (`python build.py verify`).
 
-For every student module (from assignment.yml, plus any catalog under autograder/mutants/):
+For every student module of the selected parts:
 
 1. the solution passes every test case that uses the module, and the release stub fails every case
    that exercises student-written code (a case that only uses given code may pass on the stub);
-2. each mutant of the module's catalog `autograder/mutants/<module>.py` (see hwbuild/mutants.py)
-   loses points in every question of its `caught_by`;
+2. each mutant of the module's catalogs (`autograder/parts/<part>/mutants/<module>.py` of every
+   selected part that writes the module; format: hwbuild/mutants.py) loses points in every question
+   of its `caught_by` (written with the part's own numbers, renumbered like its questions);
 3. each correct alternative of the catalog keeps full marks;
 4. every graded function (a `module.name` the tests use, whose stub is not the given solution code)
    has at least MIN_MUTANTS mutants and MIN_ALTERNATIVES alternatives, so a new part is brought in
-   just by declaring its catalog; and all catalogs together hold at least MIN_TOTAL_MUTANTS mutants;
-5. the pluggable checks in CHECKS (and any `CHECKS` a catalog defines) pass, e.g. Part 3's accuracy
-   thresholds against its committed calibration report.
+   just by declaring its catalog; and, for the full assignment, all catalogs together hold at least
+   MIN_TOTAL_MUTANTS mutants;
+5. each selected part with a calibration passes its check (hwbuild/calibration.py: thresholds, report
+   and reference run agree), and any `CHECKS` a catalog defines pass.
 
 Everything runs in this one process on one build: each variant (the solution with one edit) is
 written to its own temporary directory, loaded with hw_support.loader.load_module under the
@@ -26,14 +28,13 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 
-from . import pipeline
+from . import calibration, parts as parts_mod, pipeline
 from .variants import (TIMEOUT, last_line, import_path, load_variant, one_thread_and_kept_modules,  # noqa: F401
                        run_questions)
 from .verify_report import Report, Row, VariantResult
 
-CATALOG_DIR = os.path.join(pipeline.AUTOGRADER, "mutants")
-CALIBRATION_DIR = os.path.join(pipeline.AUTOGRADER, "calibration")
 MIN_MUTANTS = 5  # per graded function
 MIN_ALTERNATIVES = 1  # per graded function
 MIN_TOTAL_MUTANTS = 60  # over all catalogs, once every student module has one
@@ -85,50 +86,23 @@ def load_catalog(path):
     """(MUTANTS, ALTERNATIVES, CHECKS) of the catalog file at `path`, imported by path."""
     if pipeline.ROOT not in sys.path:
         sys.path.insert(0, pipeline.ROOT)  # catalogs import hwbuild.mutants
-    mod = import_path("_hw_catalog_" + os.path.splitext(os.path.basename(path))[0], path)
+    name = "_hw_catalog_" + os.path.relpath(path, pipeline.ROOT).replace(os.sep, "_")[:-3]
+    mod = import_path(name, path)
     for attr in ("MUTANTS", "ALTERNATIVES"):
         if not isinstance(getattr(mod, attr, None), (list, tuple)):
             raise ValueError(f"defines no {attr} list")
     return list(mod.MUTANTS), list(mod.ALTERNATIVES), list(getattr(mod, "CHECKS", []))
 
 
-def _catalog_modules(catalog_dir):
-    if not os.path.isdir(catalog_dir):
-        return []
-    return sorted(f[:-3] for f in os.listdir(catalog_dir) if f.endswith(".py") and not f.startswith("_"))
-
-
-# ----------------------------------------------------------------------------------------------
-# Pluggable checks: fn(build) -> (ok, message)
-
-CHECKS = []
-
-
-def check(name):
-    def register(fn):
-        CHECKS.append((name, fn))
-        return fn
-    return register
-
-
-@check("part 3 accuracy thresholds")
-def part3_calibration(build):
-    """Part 3's accuracy thresholds against its committed calibration report.
-
-    Plug point: Part 3 commits `autograder/calibration/part3.json` (the solution's measured accuracies)
-    and `autograder/calibration/check.py` with `check(build, report_path) -> (ok, message)` that compares
-    the thresholds its tests use with the report. Until Part 3 has questions, this passes.
-    """
-    if not any(q.part == "3" for q in build.questions):
-        return True, "no calibration report yet (no Part 3)"
-    report = os.path.join(CALIBRATION_DIR, "part3.json")
-    hook = os.path.join(CALIBRATION_DIR, "check.py")
-    if not os.path.exists(report):
-        return False, f"Part 3 has tests but no committed calibration report {pipeline.rel(report)}"
-    if not os.path.exists(hook):
-        return False, f"Part 3 has a calibration report but no {pipeline.rel(hook)} defining check(build, report_path)"
-    ok, message = import_path("_hw_calibration_check", hook).check(build, report)
-    return bool(ok), str(message)
+def catalogs(assignment):
+    """{module: [(part, catalog path)]} of every catalog in the selected parts' autograder/parts/<part>/mutants/."""
+    out = {}
+    for part in assignment.parts:
+        folder = part.hidden("mutants")
+        names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")) if os.path.isdir(folder) else []
+        for m in names:
+            out.setdefault(m, []).append((part, os.path.join(folder, m + ".py")))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -147,23 +121,10 @@ def _score(results):
     return lost, failed, passed
 
 
-def _run_variant(module, source, questions, solutions, tmp, tag, timeout):
-    """Load `source` as `module` (the other modules: the solutions) and run `questions` on it."""
-    others = {k: v for k, v in solutions.items() if k != module}
-    mod = load_variant(module, source, os.path.join(tmp, tag), others)
-    env = dict(others, **{module: mod, pipeline.SUBMITTED_FILES: dict(SUBMITTED)})
-    results, problem = run_questions(questions, env, timeout)
-    broken = getattr(mod, "_error", None) if type(mod).__name__ == "BrokenModule" else None
-    return results, problem, broken
-
-
-SUBMITTED = {}  # {file name: path}: the solutions' result files (submission_files), as the tests receive them
-
-
 def _write_submitted_files(build, directory):
-    """Write the files of solutions/ that match assignment.yml's submission_files; {name: path}."""
+    """Write the files of solutions/ that match the parts' submission_files; {name: path}."""
     import fnmatch
-    patterns = build.config.get("submission_files", []) or []
+    patterns = build.assignment.submission_files
     out = {}
     for name, data in build.solutions.items():
         if "/" not in name and any(fnmatch.fnmatch(name, p) for p in patterns):
@@ -175,45 +136,63 @@ def _write_submitted_files(build, directory):
     return out
 
 
-def verify(build=None, catalog_dir=CATALOG_DIR, only=None, timeout=TIMEOUT):
-    """Run the gate; returns a Report (report.ok is False on any failure). `only`: one module name."""
-    start = time.time()
-    build = build if build is not None else pipeline.build()
-    if pipeline.ASSIGNMENT not in sys.path:
-        sys.path.insert(0, pipeline.ASSIGNMENT)  # test files and the loader live in hw_support
-    report = Report(build=build)
-    modules = list(build.config["modules"])
-    catalogs = _catalog_modules(catalog_dir)
-    selected = [m for m in modules + [c for c in catalogs if c not in modules] if only in (None, m)]
-    if only is not None and not selected:
-        report.fail(f"--module {only}: no such student module or catalog")
-    total_mutants, all_catalogs = 0, True
-    extra_checks = []
-    with one_thread_and_kept_modules(modules + catalogs), tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
-        SUBMITTED.clear()
-        SUBMITTED.update(_write_submitted_files(build, os.path.join(tmp, "submitted")))
-        solutions = {}
-        for m in modules:
-            solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),
-                                        solutions)
-        for m in selected:
-            n, has_catalog, checks = _verify_module(report, build, m, modules, solutions, catalog_dir,
-                                                    catalogs, tmp, timeout)
-            total_mutants += n
-            all_catalogs &= has_catalog
-            extra_checks += checks
-        all_catalogs &= all(m in catalogs for m in modules)
+@dataclass
+class Gate:
+    """One verify run: the build, the report it fills, and the solution modules every variant runs beside."""
+    build: object
+    report: Report
+    tmp: str
+    timeout: float = TIMEOUT
+    solutions: dict = field(default_factory=dict)  # {module: the loaded solution}
+    submitted: dict = field(default_factory=dict)  # {file name: path}: the solutions' result files
 
-    if only is None:
-        ok = total_mutants >= MIN_TOTAL_MUTANTS or not all_catalogs
-        msg = f"{total_mutants} mutants in all catalogs (at least {MIN_TOTAL_MUTANTS} needed" + (
-            ")" if all_catalogs else " once every student module has a catalog)")
-        report.checks.append({"name": "catalog size", "ok": ok, "message": msg})
+    def run_variant(self, module, source, questions, tag):
+        """Load `source` as `module` (the other modules: the solutions) and run `questions` on it."""
+        others = {k: v for k, v in self.solutions.items() if k != module}
+        mod = load_variant(module, source, os.path.join(self.tmp, tag), others)
+        env = dict(others, **{module: mod, pipeline.SUBMITTED_FILES: dict(self.submitted)})
+        results, problem = run_questions(questions, env, self.timeout)
+        broken = getattr(mod, "_error", None) if type(mod).__name__ == "BrokenModule" else None
+        return results, problem, broken
+
+
+def verify(build=None, only=None, timeout=TIMEOUT, select=None):
+    """Run the gate; returns a Report (report.ok is False on any failure). `only`: one module name;
+    `select`: the part numbers to build (when no `build` is given)."""
+    start = time.time()
+    build = build if build is not None else pipeline.build(select=select)
+    report = Report(build=build)
+    assignment = build.assignment
+    modules = assignment.modules
+    found = catalogs(assignment)
+    for m, entries in found.items():
+        if m not in modules:
+            report.fail(f"{pipeline.rel(entries[0][1])}: '{m}' is not a student module of the selected parts")
+            report.rows.append(Row("?", m, "(catalog without a module)", 0))
+    selected = [m for m in modules if only in (None, m)]
+    if only is not None and not selected:
+        report.fail(f"--module {only}: no such student module")
+    total_mutants, extra_checks = 0, []
+    loaded = modules + assignment.given
+    with one_thread_and_kept_modules(loaded), tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
+        gate = Gate(build, report, tmp, timeout)
+        gate.submitted = _write_submitted_files(build, os.path.join(tmp, "submitted"))
+        for m in loaded:
+            gate.solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),
+                                             gate.solutions)
+        for m in selected:
+            n, checks = verify_module(gate, m, found.get(m, []))
+            total_mutants += n
+            extra_checks += checks
+    if only is None and len(assignment.parts) == len(parts_mod.discover()):
+        ok = total_mutants >= MIN_TOTAL_MUTANTS
+        report.checks.append({"name": "catalog size", "ok": ok, "message": f"{total_mutants} mutants in all "
+                              f"catalogs (at least {MIN_TOTAL_MUTANTS} needed for the full assignment)"})
         if not ok:
             report.fail(f"only {total_mutants} mutants in all catalogs; at least {MIN_TOTAL_MUTANTS} are required")
-    for name, fn in CHECKS + extra_checks:
-        if only is not None and (name, fn) in CHECKS:
-            continue
+    checks = [] if only is not None else [(f"part {p.number} calibration", calibration.checker(p))
+                                          for p in assignment.parts if calibration.has_calibration(p)]
+    for name, fn in checks + extra_checks:
         try:
             ok, message = fn(build)
         except Exception as e:
@@ -225,23 +204,12 @@ def verify(build=None, catalog_dir=CATALOG_DIR, only=None, timeout=TIMEOUT):
     return report
 
 
-def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, tmp, timeout):
-    """Verify one module; returns (number of mutants, has a usable catalog, catalog CHECKS)."""
-    cat_path = os.path.join(catalog_dir, m + ".py")
-    if m not in modules:
-        report.fail(f"{pipeline.rel(cat_path)}: '{m}' is not a student module in assignment.yml")
-        report.rows.append(Row("?", m, "(catalog without a module)", 0))
-        return 0, True, []
-    questions = [q for q in build.questions if m in q.modules]
-    solution = build.solutions[m + ".py"].decode()
-    stub = build.release[m + ".py"].decode()
-    given = given_names(solution, stub)
-
-    # graded functions: what the tests use, minus given code; with their parts and cases
-    graded = {}  # name -> {"parts": set, "cases": int}
-    student_cases = set()  # (question, case name) that exercise student-written code
+def graded_functions(build, m, questions, given):
+    """({function: {"parts", "cases"}} of `m`'s graded functions, {(question, case)} of cases that run
+    student-written code)."""
+    graded, student_cases = {}, set()
     for q in questions:
-        uses = case_uses(q.source, modules)
+        uses = case_uses(q.source, build.assignment.modules + build.assignment.given)
         for c in q.cases:
             attrs = {a for (mod, a) in uses.get(c.function, set()) if mod == m}
             for a in attrs - given:
@@ -250,10 +218,15 @@ def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, 
                 g["cases"] += 1
             if attrs - given or not attrs:
                 student_cases.add((q.name, c.name))
+    return graded, student_cases
 
-    # solution and stub
-    for kind, source in (("solution", solution), ("stub", stub)):
-        results, problem, broken = _run_variant(m, source, questions, solutions, tmp, kind, timeout)
+
+def check_solution_and_stub(gate, m, questions, student_cases):
+    """The solution passes every test of `m`; the stub fails every test of student-written code."""
+    report = gate.report
+    for kind in ("solution", "stub"):
+        source = (gate.build.solutions if kind == "solution" else gate.build.release)[m + ".py"].decode()
+        results, problem, broken = gate.run_variant(m, source, questions, kind)
         lost, failed, passed = _score(results)
         v = VariantResult(m, kind, "*", kind, lost=lost, failed_cases=failed, passed_cases=passed)
         n = sum(len(cs) for cs in results.values())
@@ -274,24 +247,44 @@ def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, 
             if problem:
                 report.fail(f"the stub of {m}: {problem}")
         report.variants.append(v)
-    if not questions:
-        report.fail(f"{m}: no test uses this module")
 
-    # the catalog
-    mutants, alternatives, checks, has_catalog = [], [], [], False
-    if m not in catalogs:
-        report.fail(f"{m}: no catalog {pipeline.rel(cat_path)} (mutants and alternatives of its graded functions)")
-    else:
+
+def load_catalogs(report, m, entries):
+    """(mutants, alternatives, checks) of `m` from every selected part's catalog; caught_by renumbered."""
+    mutants, alternatives, checks = [], [], []
+    for part, path in entries:
         try:
-            mutants, alternatives, checks = load_catalog(cat_path)
-            has_catalog = True
+            mu, alt, ch = load_catalog(path)
         except BaseException as e:  # a half-written catalog is a failure row, not a crash
             if isinstance(e, KeyboardInterrupt):
                 raise
-            report.fail(f"{pipeline.rel(cat_path)} is broken: {type(e).__name__}: {e}")
+            report.fail(f"{pipeline.rel(path)} is broken: {type(e).__name__}: {e}")
             report.rows.append(Row("?", m, "(broken catalog)", 0))
-    checks = [(f"{m}: {getattr(fn, '__name__', 'check')}", fn) for fn in checks]
+            continue
+        for var in mu + alt:
+            caught = getattr(var, "caught_by", None)
+            if caught:
+                object.__setattr__(var, "caught_by", [part.renumber(q) for q in caught])
+        mutants += mu
+        alternatives += alt
+        checks += [(f"{m}: {getattr(fn, '__name__', 'check')}", fn) for fn in ch]
+    return mutants, alternatives, checks
 
+
+def verify_module(gate, m, entries):
+    """Verify one module against its catalogs [(part, path)]; returns (number of mutants, catalog CHECKS)."""
+    build, report = gate.build, gate.report
+    questions = [q for q in build.questions if m in q.modules]
+    solution = build.solutions[m + ".py"].decode()
+    given = given_names(solution, build.release[m + ".py"].decode())
+    graded, student_cases = graded_functions(build, m, questions, given)
+    check_solution_and_stub(gate, m, questions, student_cases)
+    if not questions:
+        report.fail(f"{m}: no test uses this module")
+    if not entries:
+        report.fail(f"{m}: no catalog autograder/parts/<part>/mutants/{m}.py (mutants and alternatives of its "
+                    "graded functions)")
+    mutants, alternatives, checks = load_catalogs(report, m, entries)
     order = {n.name: n.lineno for n in ast.parse(solution).body if hasattr(n, "name")}
     rows = {f: Row(",".join(sorted(g["parts"])), m, f, g["cases"]) for f, g in sorted(
         graded.items(), key=lambda kv: (sorted(kv[1]["parts"]), order.get(kv[0], 0), kv[0]))}
@@ -299,76 +292,87 @@ def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, 
     seen = set()
     for i, var in enumerate(mutants + alternatives):
         kind = "mutant" if i < len(mutants) else "alternative"
-        function, name = getattr(var, "function", "?"), getattr(var, "name", repr(var))
-        v = VariantResult(m, kind, function, name, caught_by=list(getattr(var, "caught_by", []) or []))
-        report.variants.append(v)
-        label = f"{kind} {m}.{function} '{name}'"
-        row = rows.get(function)
-        if row is not None:
-            if kind == "mutant":
-                row.mutants_total += 1
-            else:
-                row.alternatives_total += 1
-        problems = []
-        if row is None:
-            problems.append(f"'{function}' is not a graded function of {m} (graded: {', '.join(rows) or 'none'})")
-        if (kind, function, name) in seen:
-            problems.append("has the same name as another variant of this function")
-        seen.add((kind, function, name))
-        if kind == "mutant":
-            if not v.caught_by:
-                problems.append("caught_by is empty: record the question meant to catch it")
-            unknown = [q for q in v.caught_by if q not in qnames]
-            if unknown:
-                problems.append(f"caught_by names {', '.join(unknown)}, not a question that uses {m}")
-        try:
-            source = var.apply(solution)
-            if source == solution:
-                problems.append("does not change the solution")
-        except Exception as e:
-            source = None
-            problems.append(f"cannot be applied: {e}")
-        if problems:
-            v.problem = "; ".join(problems)
-            report.fail(f"{label}: {v.problem}")
-            continue
-        results, problem, broken = _run_variant(m, source, questions, solutions, tmp, f"v{i}", timeout)
-        v.lost, v.failed_cases, v.passed_cases = _score(results)
-        lost = {q for q, pts in v.lost.items() if pts > 0}
-        if broken is not None:
-            v.problem = "does not import: " + last_line(broken)
-            report.fail(f"{label} {v.problem} (a catalog bug, not a test of the tests)")
-        elif kind == "mutant":
-            missed = [q for q in v.caught_by if q not in lost]
-            v.ok = not missed
-            if problem:
-                v.problem = problem
-            if not lost:
-                v.problem = "ESCAPED: lost no points" + (f" ({problem})" if problem else "")
-            elif missed:
-                v.problem = (f"ESCAPED {', '.join(missed)}: lost points only in {', '.join(sorted(lost))}"
-                             + (f" ({problem})" if problem else ""))
-            else:
-                v.problem = v.problem or f"caught by {', '.join(sorted(lost))}"
-            if v.ok:
-                row.mutants_caught += 1
-            else:
-                report.fail(f"{label}: {v.problem}")
-        else:
-            v.ok = not v.failed_cases and problem is None
-            if v.ok:
-                row.alternatives_passed += 1
-                v.problem = "full marks"
-            else:
-                first = next((f"{q}: {c}: {msg}" for q, cs in v.failed_cases.items() for c, msg in cs.items()), "")
-                v.problem = problem or f"WRONGLY FAILED {sum(map(len, v.failed_cases.values()))} test(s), e.g. {first}"
-                report.fail(f"{label}: {v.problem}")
+        check_variant(gate, m, solution, questions, qnames, rows, seen, kind, i, var)
+    where = " + ".join(pipeline.rel(path) for _, path in entries) or f"autograder/parts/<part>/mutants/{m}.py"
     for f, row in rows.items():
         if row.mutants_total < MIN_MUTANTS or row.alternatives_total < MIN_ALTERNATIVES:
             report.fail(f"{m}.{f}: {row.mutants_total} mutants and {row.alternatives_total} alternatives in "
-                        f"{pipeline.rel(cat_path)}; at least {MIN_MUTANTS} and {MIN_ALTERNATIVES} are required")
+                        f"{where}; at least {MIN_MUTANTS} and {MIN_ALTERNATIVES} are required")
         report.rows.append(row)
-    return len(mutants), has_catalog, checks
+    return len(mutants), checks
+
+
+def _variant_problems(var, kind, m, function, rows, seen, qnames, caught_by, solution):
+    problems = []
+    name = getattr(var, "name", repr(var))
+    if rows.get(function) is None:
+        problems.append(f"'{function}' is not a graded function of {m} (graded: {', '.join(rows) or 'none'})")
+    if (kind, function, name) in seen:
+        problems.append("has the same name as another variant of this function")
+    seen.add((kind, function, name))
+    if kind == "mutant":
+        if not caught_by:
+            problems.append("caught_by is empty: record the question meant to catch it")
+        unknown = [q for q in caught_by if q not in qnames]
+        if unknown:
+            problems.append(f"caught_by names {', '.join(unknown)}, not a question that uses {m}")
+    try:
+        source = var.apply(solution)
+        if source == solution:
+            problems.append("does not change the solution")
+    except Exception as e:
+        source = None
+        problems.append(f"cannot be applied: {e}")
+    return problems, source
+
+
+def check_variant(gate, m, solution, questions, qnames, rows, seen, kind, i, var):
+    """Run one mutant (must lose points in its caught_by questions) or alternative (must keep full marks)."""
+    report = gate.report
+    function, name = getattr(var, "function", "?"), getattr(var, "name", repr(var))
+    v = VariantResult(m, kind, function, name, caught_by=list(getattr(var, "caught_by", []) or []))
+    report.variants.append(v)
+    label = f"{kind} {m}.{function} '{name}'"
+    row = rows.get(function)
+    if row is not None:
+        if kind == "mutant":
+            row.mutants_total += 1
+        else:
+            row.alternatives_total += 1
+    problems, source = _variant_problems(var, kind, m, function, rows, seen, qnames, v.caught_by, solution)
+    if problems:
+        v.problem = "; ".join(problems)
+        report.fail(f"{label}: {v.problem}")
+        return
+    results, problem, broken = gate.run_variant(m, source, questions, f"v{i}")
+    v.lost, v.failed_cases, v.passed_cases = _score(results)
+    lost = {q for q, pts in v.lost.items() if pts > 0}
+    if broken is not None:
+        v.problem = "does not import: " + last_line(broken)
+        report.fail(f"{label} {v.problem} (a catalog bug, not a test of the tests)")
+    elif kind == "mutant":
+        missed = [q for q in v.caught_by if q not in lost]
+        v.ok = not missed
+        if not lost:
+            v.problem = "ESCAPED: lost no points" + (f" ({problem})" if problem else "")
+        elif missed:
+            v.problem = (f"ESCAPED {', '.join(missed)}: lost points only in {', '.join(sorted(lost))}"
+                         + (f" ({problem})" if problem else ""))
+        else:
+            v.problem = problem or f"caught by {', '.join(sorted(lost))}"
+        if v.ok:
+            row.mutants_caught += 1
+        else:
+            report.fail(f"{label}: {v.problem}")
+    else:
+        v.ok = not v.failed_cases and problem is None
+        if v.ok:
+            row.alternatives_passed += 1
+            v.problem = "full marks"
+        else:
+            first = next((f"{q}: {c}: {msg}" for q, cs in v.failed_cases.items() for c, msg in cs.items()), "")
+            v.problem = problem or f"WRONGLY FAILED {sum(map(len, v.failed_cases.values()))} test(s), e.g. {first}"
+            report.fail(f"{label}: {v.problem}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -378,12 +382,14 @@ def _verify_module(report, build, m, modules, solutions, catalog_dir, catalogs, 
 def add_arguments(parser):
     parser.add_argument("--json", metavar="OUT", help="write the full report as JSON to OUT")
     parser.add_argument("--module", metavar="M", help="verify one student module only (e.g. attention)")
+    parser.add_argument("--parts", default=argparse.SUPPRESS, metavar="N,M", help="verify only these parts")
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help=f"seconds per variant (default {TIMEOUT})")
 
 
-def run(args, build=None, catalog_dir=CATALOG_DIR):
+def run(args, build=None):
     """`python build.py verify` with parsed `args`; prints the table, returns the exit status (0 or 1)."""
-    report = verify(build, catalog_dir=catalog_dir, only=args.module, timeout=args.timeout)
+    select = [s for s in args.parts.split(",") if s] if getattr(args, "parts", None) else None
+    report = verify(build, only=args.module, timeout=args.timeout, select=select)
     print(report.table())
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

@@ -69,7 +69,7 @@ def main(autograder_dir="/autograder", local=False):
     results_dir = os.path.join(autograder_dir, "results")
     os.makedirs(results_dir, exist_ok=True)
     config = load_config(source)
-    modules = config.modules
+    modules = config.modules + config.given_modules  # all loaded as the student's; given ones from the zip
     report, test_files, problem, isolation_failed, state = {}, [], None, None, None
     progress = os.path.join(results_dir, entry.PROGRESS)
     sandboxed = config.sandbox.enabled
@@ -77,8 +77,8 @@ def main(autograder_dir="/autograder", local=False):
     signal.alarm(int(config.total_time_limit))
     try:
         test_files = load_test_files(source, modules)
-        report = submission.prepare(sub_dir, modules, os.path.join(source, "harness", "stubs"),
-                                    config.submission_files)
+        report = submission.prepare(sub_dir, config.modules, os.path.join(source, "harness", "stubs"),
+                                    config.submission_files, given=config.given_modules)
         progress = entry.write(sub_dir, modules, submission.CODE_DIR, HERE, results_dir, sandboxed)
         if sandboxed:
             _copy_support(source, sub_dir)

@@ -23,7 +23,7 @@ class SandboxSettings:
     max_output_kb: int = 64  # student prints kept for the instructors' log (the rest is dropped)
     import_limit: float = 20  # seconds to start the worker and import the student modules
     tmpfs_mb: int = 256  # bwrap: size of the worker's private /tmp, /var/tmp and /dev/shm
-    time_limits: dict = field(default_factory=lambda: {"default": 30})  # seconds per test, by question prefix
+    time_limits: dict = field(default_factory=lambda: {"default": 30})  # seconds per test, by question prefix (part.yml)
 
     def limit_for(self, question):
         """The time limit of a test case of `question`: the longest matching prefix wins."""
@@ -34,12 +34,13 @@ class SandboxSettings:
 @dataclass(frozen=True)
 class Settings:
     """Everything the harness reads from harness/grading.json."""
-    modules: list = field(default_factory=list)  # the student modules, from assignment.yml
+    modules: list = field(default_factory=list)  # the student modules (the parts' part.yml)
+    given_modules: list = field(default_factory=list)  # modules without student code: the zip's copy is graded
     submission_files: list = field(default_factory=list)  # result files (names or glob patterns)
     python_version: str = "3.11"  # of the environment otter's setup.sh builds on Gradescope
     hidden_visibility: str = "after_published"  # Gradescope visibility of hidden test results
     not_run_message: str = NOT_RUN
-    manual_questions: list = field(default_factory=list)  # [{name, points}] graded by hand
+    manual_questions: list = field(default_factory=list)  # [{name, points}] graded by hand (written.md)
     total_time_limit: int = 540  # seconds; Gradescope's default limit is 600 and then gives no results
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 

@@ -126,10 +126,11 @@ def _copy(src, dest_dir, name):
     return os.path.join(dest_dir, name)
 
 
-def prepare(submission_dir, modules, stubs_dir, file_patterns=()):
+def prepare(submission_dir, modules, stubs_dir, file_patterns=(), given=()):
     """Normalise `submission_dir` in place; returns a Report {module or file: 'submitted as PATH' |
     'not submitted ...'} whose `notes` list refused links and ignored archives.
 
+    Given modules (no student code) are always the zip's own copies, whatever was uploaded.
     Submitted files matching `file_patterns` (results such as predictions) go beside the modules;
     `submitted_files.json` maps their names to their paths for the tests.
     """
@@ -154,6 +155,8 @@ def prepare(submission_dir, modules, stubs_dir, file_patterns=()):
         else:
             _copy(os.path.join(stubs_dir, module + ".py"), code, module + ".py")
             report[module] = "not submitted: graded with the release's unchanged stub"
+    for module in given:
+        _copy(os.path.join(stubs_dir, module + ".py"), code, module + ".py")
     files = {}
     for pattern in file_patterns:
         matched = _shallowest(found, lambda n: fnmatch.fnmatch(n, pattern))

@@ -90,7 +90,7 @@ def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     from hw_support.loader import import_errors, load_student_modules
 
     manifest = _manifest()
-    env = load_student_modules(manifest["modules"], directory)
+    env = load_student_modules(manifest["modules"] + manifest.get("given", []), directory)
     # your own links are followed here (make_submission.py packs what they point to); the grader refuses links
     env["submitted_files"] = {os.path.basename(p): os.path.realpath(p)
                               for pattern in manifest.get("submission_files", [])

@@ -2,13 +2,14 @@ from otter.test_files import test_case
 import os
 from hw_support import lm_data
 from hw_support.lm_checks import find_submitted, load_submitted_lm, perplexity
+from hw_support import thresholds
 
 OK_FORMAT = False
 name = "q4_5_lm_results"
 
 # Calibrated with the release defaults of train_lm.py (autograder's calibration report, Part 4):
 # the largest dev perplexity over the calibration runs, plus a margin.
-DEV_PPL_MAX = 3.75
+DEV_PPL_MAX = thresholds.of("decoder_lm")["DEV_PPL_MAX"]
 
 
 def _dev_sentences():
