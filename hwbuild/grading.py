@@ -77,7 +77,8 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
                 f.write(data)
         if only:
             with open(os.path.join(source, "harness", "grading.json")) as f:
-                modules = json.load(f)["modules"]
+                settings = json.load(f)
+            modules = settings["modules"] + settings.get("given_modules", [])
             _select_tests(source, only, modules)
         _place_submission(submission, os.path.join(ag, "submission"))
         os.makedirs(os.path.join(ag, "results"))

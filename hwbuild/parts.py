@@ -63,12 +63,13 @@ class Part:
     submission_files: tuple = ()
     time_limits: dict = field(default_factory=dict)
     readme: dict = field(default_factory=dict)
+    root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
-        return os.path.join(ASSIGNMENT, "parts", self.name, *path)
+        return os.path.join(self.root, "assignment", "parts", self.name, *path)
 
     def hidden(self, *path):
-        return os.path.join(AUTOGRADER, "parts", self.name, *path)
+        return os.path.join(self.root, "autograder", "parts", self.name, *path)
 
     def question_files(self, hidden=False):
         """{question name in the composed assignment: path} of this part's public (or hidden) test files."""

@@ -184,6 +184,8 @@ def verify(build=None, only=None, timeout=TIMEOUT, select=None):
             n, checks = verify_module(gate, m, found.get(m, []))
             total_mutants += n
             extra_checks += checks
+        if only is None:
+            check_given_questions(gate, modules)
     if only is None and len(assignment.parts) == len(parts_mod.discover()):
         ok = total_mutants >= MIN_TOTAL_MUTANTS
         report.checks.append({"name": "catalog size", "ok": ok, "message": f"{total_mutants} mutants in all "
@@ -247,6 +249,25 @@ def check_solution_and_stub(gate, m, questions, student_cases):
             if problem:
                 report.fail(f"the stub of {m}: {problem}")
         report.variants.append(v)
+
+
+def check_given_questions(gate, modules):
+    """Questions that use no student module (only given modules and result files, e.g. Part 3's rerun of
+    the submitted predictions) pass on the solutions and the reference run's files."""
+    questions = [q for q in gate.build.questions if not q.modules & set(modules)]
+    if not questions:
+        return
+    env = dict(gate.solutions, **{pipeline.SUBMITTED_FILES: dict(gate.submitted)})
+    results, problem = run_questions(questions, env, gate.timeout)
+    lost, failed, passed = _score(results)
+    n = sum(len(cs) for cs in results.values())
+    v = VariantResult("(given modules)", "solution", "*", "solution", lost=lost, failed_cases=failed,
+                      passed_cases=passed, ok=not failed and problem is None,
+                      problem=f"passes {n - sum(map(len, failed.values()))}/{n} tests")
+    gate.report.variants.append(v)
+    if not v.ok:
+        gate.report.fail("the solutions fail tests of given modules: " + (problem or "; ".join(
+            f"{q}: {c}: {msg}" for q, cs in failed.items() for c, msg in cs.items())))
 
 
 def load_catalogs(report, m, entries):

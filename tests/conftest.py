@@ -8,10 +8,11 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "assignment"))  # hw_support
 sys.path.insert(0, os.path.join(ROOT, "autograder", "harness"))  # the grading sandbox
 
-from hwbuild import grading, pipeline, zips  # noqa: E402
+from hwbuild import grading, parts, pipeline, zips  # noqa: E402
+
+pipeline.hw_support_on_path(parts.compose())  # hw_support: assignment/common's and every part's helpers
 
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "dist", "__pycache__", ".pytest_cache", "*.pyc")
 

@@ -61,35 +61,35 @@ def _expect_build_error(repo, pattern):
 
 
 def test_unbalanced_marker_fails_with_file_and_line(repo_copy):
-    master = repo_copy / "assignment" / "attention.py"
+    master = repo_copy / "assignment" / "parts" / "attention_from_scratch" / "attention.py"
     lines = master.read_text().splitlines(keepends=True)
     end = next(i for i, l in enumerate(lines) if "# END SOLUTION" in l)
     del lines[end]
     master.write_text("".join(lines))
-    _expect_build_error(repo_copy, r"assignment/attention\.py:\d+: BEGIN SOLUTION inside the SOLUTION block")
+    _expect_build_error(repo_copy, r"assignment/parts/attention_from_scratch/attention\.py:\d+: BEGIN SOLUTION inside the SOLUTION block")
 
 
 def test_solution_block_in_public_test_fails(repo_copy):
-    t = repo_copy / "assignment" / "tests" / "q2_1_pairwise_similarities.py"
+    t = repo_copy / "assignment" / "parts" / "attention_from_scratch" / "tests" / "q2_1_pairwise_similarities.py"
     t.write_text(t.read_text() + "\n# BEGIN SOLUTION\n# END SOLUTION\n")
-    _expect_build_error(repo_copy, r"assignment/tests/q2_1_pairwise_similarities\.py:\d+: solution/prompt markers")
+    _expect_build_error(repo_copy, r"assignment/parts/attention_from_scratch/tests/q2_1_pairwise_similarities\.py:\d+: solution/prompt markers")
 
 
 def test_graded_name_missing_from_stub_fails(repo_copy):
-    t = repo_copy / "assignment" / "tests" / "q2_1_pairwise_similarities.py"
+    t = repo_copy / "assignment" / "parts" / "attention_from_scratch" / "tests" / "q2_1_pairwise_similarities.py"
     t.write_text(t.read_text().replace("attention.pairwise_similarities(", "attention.pairwise_similarity("))
     _expect_build_error(repo_copy, r"q2_1_pairwise_similarities\.py:\d+: the tests use attention\.pairwise_similarity,")
 
 
 def test_hidden_case_in_public_tests_fails(repo_copy):
-    t = repo_copy / "assignment" / "tests" / "q2_2_attn_scaled.py"
+    t = repo_copy / "assignment" / "parts" / "attention_from_scratch" / "tests" / "q2_2_attn_scaled.py"
     t.write_text(t.read_text().replace("points=1)", "points=1, hidden=True)"))
-    _expect_build_error(repo_copy, r"assignment/tests/q2_2_attn_scaled\.py:\d+: .*hidden cases belong in autograder/tests/")
+    _expect_build_error(repo_copy, r"assignment/parts/attention_from_scratch/tests/q2_2_attn_scaled\.py:\d+: .*hidden cases belong in autograder/parts/<part>/tests/")
 
 
 def test_hidden_file_copied_into_release_fails(repo_copy):
-    src = repo_copy / "autograder" / "tests" / "q2_2_attn_scaled.py"
-    (repo_copy / "assignment" / "release" / "extra_tests.py").write_bytes(src.read_bytes())
+    src = repo_copy / "autograder" / "parts" / "attention_from_scratch" / "tests" / "q2_2_attn_scaled.py"
+    (repo_copy / "assignment" / "common" / "release" / "extra_tests.py").write_bytes(src.read_bytes())
     _expect_build_error(repo_copy, r"student_release/extra_tests\.py:1: is a copy of an autograder file")
 
 
@@ -139,4 +139,7 @@ def test_harness_settings_defaults_live_in_one_place(build):
 
     loaded = Settings.from_dict(json.loads(build.autograder["harness/grading.json"]))
     assert loaded.sandbox.limit_for("q3_3_accuracy") == 120 and loaded.sandbox.limit_for("q2_1_x") == 30
-    assert loaded.modules == build.config["modules"] and loaded.total_time_limit == 540
+    assert loaded.modules == build.assignment.modules and loaded.total_time_limit == 540
+    assert loaded.given_modules == ["model"] and "model" not in loaded.modules
+    assert [q["name"] for q in loaded.manual_questions][:2] == ["1.1 Selecting one value", "1.2 Selecting every value"]
+    assert sum(q["points"] for q in loaded.manual_questions) == 24

@@ -206,11 +206,13 @@ def archives_graded(build, autograder_zip, tmp_path_factory):
     make_zip(sub / "outer.zip", [("inner.zip", open(inner, "rb").read())])
     weird = os.path.join(os.fsencode(str(sub)), b"caf\xe9")  # not UTF-8
     os.mkdir(weird)
-    with open(os.path.join(weird, b"model.py"), "wb") as f:
-        f.write(solution("model.py"))
+    with open(os.path.join(weird, b"lm.py"), "wb") as f:
+        f.write(solution("lm.py"))
+    with open(os.path.join(weird, b"model.py"), "wb") as f:  # a given module: the upload is ignored
+        f.write(b"raise SystemExit\n")
     heading_dir = sub / f"notes\n{HEADING}\n"
     heading_dir.mkdir()
-    (heading_dir / "lm.py").write_bytes(solution("lm.py"))
+    (heading_dir / "sentiment_scratch_predictions.txt").write_bytes(solution("sentiment_scratch_predictions.txt"))
     results, _ = grading.grade(autograder_zip, str(sub), only="attention")
     return results
 
@@ -259,7 +261,8 @@ def test_student_text_cannot_inject_markdown(archives_graded):
     assert not [l for l in outside if l.lstrip().startswith("#")], outside
     assert not [l for l in outside if "<img" in l or "](" in l]
     assert "`dataset.py` failed to import" in out and HEADING in out  # shown, inside a code block
-    assert re.search(r"submitted as caf\ufffd/model\.py", out), out
+    assert re.search(r"submitted as caf\ufffd/lm\.py", out), out
+    assert "`model.py`: given: the autograder's own copy is graded" in out  # an uploaded model.py is ignored
     assert "\\# All tests passed" in out  # the folder name, escaped, on one line
 
 

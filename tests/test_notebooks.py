@@ -15,17 +15,18 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT, run_build, write_tree
-from hwbuild import notebooks, pipeline
+from hwbuild import notebooks, parts, pipeline
 from hwbuild.markers import MasterError
 
-SOURCES = sorted(glob.glob(os.path.join(ROOT, "assignment", "notebooks", "*.py")))
-NAMES = [notebooks.release_name(p, [str(n) for n in range(1, 100)]) for p in SOURCES]
+PARTS = [p for p in parts.compose().parts if os.path.exists(p.source("notebook.py"))]
+SOURCES = [p.source("notebook.py") for p in PARTS]
+NAMES = [f"part{p.number}_{p.name}.ipynb" for p in PARTS]
 CELL_TIMEOUT = 240  # seconds for one cell (a fast-mode training cell on a busy 2-core machine)
 PROMPT = re.compile(r"""raise NotImplementedError\((['"])(.*?)\1\)""")
 
 
 def _public_questions():
-    return sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "assignment", "tests", "*.py")))
+    return sorted(q for p in parts.compose().parts for q in p.question_files())
 
 
 def _execute(directory, name):
@@ -85,7 +86,7 @@ def _run(executed, mode, name):
 
 
 def test_every_source_becomes_a_release_notebook(build):
-    assert SOURCES, "no notebook sources in assignment/notebooks/"
+    assert SOURCES, "no notebook sources in assignment/parts/*/notebook.py"
     assert sorted(n for n in build.release if n.endswith(".ipynb")) == sorted(NAMES)
 
 
@@ -103,15 +104,16 @@ def test_release_notebooks_have_no_outputs_and_fixed_ids(build, name):
 
 
 def test_two_builds_give_identical_notebook_bytes(build):
-    again = notebooks.build_notebooks(os.path.join(ROOT, "assignment", "notebooks"),
-                                      [str(p) for p in build.config["parts"]], _public_questions())
+    again = {name: notebooks.build_notebook(open(source, encoding="utf-8").read(), source, _public_questions())
+             for name, source in zip(NAMES, SOURCES)}
     assert again == {n: b for n, b in build.release.items() if n.endswith(".ipynb")}
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=[os.path.basename(s) for s in SOURCES])
-def test_each_notebook_checks_every_public_question_of_its_part(source):
+@pytest.mark.parametrize("part", PARTS, ids=[p.name for p in PARTS])
+def test_each_notebook_checks_every_public_question_of_its_part(part):
+    source = part.source("notebook.py")
     cells = notebooks.parse(open(source, encoding="utf-8").read(), source)
-    part = str(int(os.path.basename(source).split("_")[0]))
+    part = part.number
     of_part = [q for q in _public_questions() if q.split("_")[0] == "q" + part]
     assert sorted(set(notebooks.check_names(cells))) == of_part
     assert any("plot" in c.tags for c in cells), "every notebook has at least one picture"
@@ -195,11 +197,11 @@ def test_well_formed_source_with_magics_and_tags():
 
 
 def test_build_fails_on_a_check_of_a_missing_question(repo_copy):
-    source = repo_copy / "assignment" / "notebooks" / os.path.basename(SOURCES[0])
+    source = repo_copy / os.path.relpath(SOURCES[0], ROOT)
     lines = source.read_text().splitlines(keepends=True)
     n = len(lines)
     source.write_text("".join(lines) + "\n# %%\ngrader.check(\"q9_does_not_exist\")\n")
     r = run_build(repo_copy, "--dist", str(repo_copy / "dist"))
     assert r.returncode == 2, r.stdout + r.stderr
-    assert (f"assignment/notebooks/{source.name}:{n + 3}: grader.check('q9_does_not_exist'): "
+    assert (f"{os.path.relpath(SOURCES[0], ROOT)}:{n + 3}: grader.check('q9_does_not_exist'): "
             "no public test file") in r.stderr, r.stderr

@@ -4,12 +4,12 @@ Submissions are the solution with variants from the catalog autograder/mutants/q
 applied (hwbuild.mutants), graded by the real autograder zip (the `grade` fixture) on the
 query_crafting tests only. Several variants share one submission to keep the number of grades low.
 """
+import json
 import os
 import re
 
 import pytest
 import torch
-import yaml
 
 from conftest import ROOT, graded_tests
 from hwbuild import verify
@@ -23,7 +23,8 @@ V = torch.tensor([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.6
                  dtype=torch.float64)
 
 
-CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "mutants", "query_crafting.py"))
+CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "parts", "attention_exploration",
+                                                                   "mutants", "query_crafting.py"))
 ALTERNATIVES = {f: [a for a in CATALOG.ALTERNATIVES if a.function == f] for f in FUNCTIONS}
 N_CORRECT = max(len(a) for a in ALTERNATIVES.values())
 
@@ -89,7 +90,8 @@ def test_catalog_has_enough_variants_per_function():
     for f in FUNCTIONS:
         assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
         assert len(ALTERNATIVES[f]) >= 3, f
-    questions = {os.path.basename(p)[:-3] for p in os.listdir(os.path.join(ROOT, "assignment", "tests"))}
+    questions = {os.path.basename(p)[:-3] for p in os.listdir(os.path.join(ROOT, "assignment", "parts",
+                                                                             "attention_exploration", "tests"))}
     for m in CATALOG.MUTANTS:
         assert m.caught_by and set(m.caught_by) <= questions, (m.name, m.caught_by)
 
@@ -98,8 +100,8 @@ def test_written_answers_match_the_manual_questions(build):
     md = build.release["written_answers.md"].decode()
     headings = [(name, float(points)) for name, points in
                 re.findall(r"^### (\d\.\d+ .+?) \[(\d+) points?\]$", md, re.M)]
-    with open(os.path.join(ROOT, "autograder", "grading.yml")) as f:
-        manual = [(q["name"], float(q["points"])) for q in yaml.safe_load(f)["manual_questions"]]
+    settings = json.loads(build.autograder["harness/grading.json"])
+    manual = [(q["name"], float(q["points"])) for q in settings["manual_questions"]]
     assert headings == manual
     assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3"}
     assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 7)]

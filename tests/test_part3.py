@@ -20,11 +20,14 @@ import torch
 
 from conftest import ROOT, graded_tests
 
-from hwbuild import part3_data, verify
+from hwbuild import verify
+from hwbuild.parts import hidden_module
 from hwbuild.mutants import Alternative
 
 
-CATALOG = verify.import_path("dataset_catalog_p3", os.path.join(ROOT, "autograder", "mutants", "dataset.py"))
+part3_data = hidden_module("pretraining", "generate_data.py")
+CATALOG = verify.import_path("dataset_catalog_p3", os.path.join(ROOT, "autograder", "parts", "pretraining", "mutants",
+                                                                "dataset.py"))
 BUGS = {  # the issue's realistic bugs -> the catalog mutant that implements each
     "off-by-one range": "off-by-one",
     "window not at the start": "window at a random offset",
@@ -43,9 +46,10 @@ def _question(build, name):
 def solution_modules(build, tmp_path_factory):
     """The solution modules, imported in-process (as build.py verify does); one torch thread."""
     tmp = str(tmp_path_factory.mktemp("p3solutions"))
-    with verify.one_thread_and_kept_modules(build.config["modules"]):
+    loaded = build.assignment.modules + build.assignment.given
+    with verify.one_thread_and_kept_modules(loaded):
         mods = {}
-        for m in build.config["modules"]:
+        for m in loaded:
             mods[m] = verify.load_variant(m, build.solutions[m + ".py"].decode(), tmp, mods)
         yield mods
 

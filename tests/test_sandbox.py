@@ -59,7 +59,7 @@ def uses(counter):
 
 
 PACKAGES = {"sandbox": os.path.join(ROOT, "autograder", "harness", "sandbox"),
-            "hw_support": os.path.join(ROOT, "assignment", "hw_support")}
+            "hw_support": os.path.join(ROOT, "assignment", "common", "hw_support")}
 
 
 @pytest.fixture(scope="module")

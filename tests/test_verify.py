@@ -9,7 +9,7 @@ import os
 import pytest
 
 from conftest import ROOT
-from hwbuild import pipeline, testfiles, verify
+from hwbuild import parts, pipeline, testfiles, verify
 
 
 def _build_py():
@@ -22,7 +22,7 @@ def gate(build, tmp_path_factory):
     out = tmp_path_factory.mktemp("verify") / "verify.json"
     buf = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf):
-        mp.setattr(pipeline, "build", lambda: build)  # share the one build
+        mp.setattr(pipeline, "build", lambda **kwargs: build)  # share the one build
         code = _build_py().main(["verify", "--json", str(out)])
     return code, buf.getvalue(), json.loads(out.read_text())
 
@@ -55,15 +55,16 @@ def test_every_alternative_keeps_full_marks(gate):
 
 def test_solution_passes_and_stub_fails(gate, build):
     _, _, report = gate
+    given = [v for v in _variants(report, "solution") if v["module"] == "(given modules)"]
+    n = sum(len(q.cases) for q in build.questions if not q.modules & set(build.assignment.modules))
+    assert n >= 3 and len(given) == 1 and given[0]["ok"] and given[0]["problem"] == f"passes {n}/{n} tests", given
     for kind in ("solution", "stub"):
-        got = {v["module"]: v for v in _variants(report, kind)}
-        assert set(got) == set(build.config["modules"])
+        got = {v["module"]: v for v in _variants(report, kind) if v["module"] != "(given modules)"}
+        assert set(got) == set(build.assignment.modules)
         assert all(v["ok"] for v in got.values()), _describe(got.values())
     for v in _variants(report, "solution"):
         assert not v["failed_questions"], _describe([v])
     for v in _variants(report, "stub"):  # every question loses all its points on the stub
-        if build.release[v["module"] + ".py"] == build.solutions[v["module"] + ".py"]:
-            continue  # given code (e.g. model.py): nothing for the student to write
         for q in build.questions:
             if v["module"] in q.modules:
                 assert v["points_lost"].get(q.name) == sum(c.points for c in q.cases), (v["module"], q.name)
@@ -85,11 +86,11 @@ def test_gate_passes_with_a_table_of_every_graded_function(gate):
         assert f"attention.{fn}" in out
     assert ("attention", "init_qkv_proj") not in rows  # given code is not graded
     checks = {c["name"]: c for c in report["checks"]}
-    assert checks["part 3 accuracy thresholds"]["ok"]
+    assert checks["part 3 calibration"]["ok"] and checks["part 4 calibration"]["ok"]
 
 
 def test_mutant_catalogs_never_leave_the_autograder_folder(build):
-    catalogs = [p for p in glob.glob(os.path.join(verify.CATALOG_DIR, "*.py")) if os.path.isfile(p)]
+    catalogs = glob.glob(os.path.join(ROOT, "autograder", "parts", "*", "mutants", "*.py"))
     assert catalogs
     for tree in (build.release, build.autograder):
         assert not any("mutants" in name for name in tree), sorted(n for n in tree if "mutants" in n)
@@ -130,49 +131,50 @@ ALTERNATIVES = [Alternative(function="double", name="x + x", replace=("return 2 
 '''
 
 
-def _toy_build(test_source):
+def _toy_build(test_source, root):
     q = testfiles.parse("q9_1_double", test_source, "tests/q9_1_double.py", ["toy"])
-    return pipeline.Build(config={"modules": ["toy"], "parts": {9: "Toy"}}, questions=[q],
+    part = parts.Part(name="toy", number="9", home="9", title="Toy", modules=("toy",), root=str(root))
+    return pipeline.Build(assignment=parts.Assignment("toy", (part,)), questions=[q],
                           release={"toy.py": TOY_STUB.encode()}, solutions={"toy.py": TOY_SOLUTION.encode()},
                           autograder={})
 
 
 @pytest.fixture
 def toy(tmp_path, monkeypatch):
-    """(catalog dir, write(catalog text)) for the toy module, with the per-function minimum lowered to 1."""
+    """(project root of the toy part, write(catalog text)), with the per-function minimum lowered to 1."""
     monkeypatch.setattr(verify, "MIN_MUTANTS", 1)
-    catalogs = tmp_path / "mutants"
-    catalogs.mkdir()
+    catalogs = tmp_path / "autograder" / "parts" / "toy" / "mutants"
+    catalogs.mkdir(parents=True)
 
     def write(text):
         (catalogs / "toy.py").write_text(text)
     write(TOY_CATALOG)
-    return str(catalogs), write
+    return tmp_path, write
 
 
-def _run(build, catalog_dir, timeout=10):
+def _run(build, timeout=10):
     args = argparse.Namespace(json=None, module="toy", timeout=timeout)
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = verify.run(args, build=build, catalog_dir=catalog_dir)
+        code = verify.run(args, build=build)
     return code, out.getvalue()
 
 
 def test_a_weak_test_lets_a_mutant_escape_and_verify_fails(toy):
-    catalog_dir, _ = toy
-    code, out = _run(_toy_build(TOY_TEST + STRONGER), catalog_dir)
+    root, _ = toy
+    code, out = _run(_toy_build(TOY_TEST + STRONGER, root))
     assert code == 0, out  # double(3) == 6 catches x + 2
-    code, out = _run(_toy_build(TOY_TEST), catalog_dir)  # 2 + 2 == 2 * 2: the weak test misses it
+    code, out = _run(_toy_build(TOY_TEST, root))  # 2 + 2 == 2 * 2: the weak test misses it
     assert code == 1, out
     assert "ESCAPED" in out and "adds 2 instead of doubling" in out and "verify: FAILED" in out
-    report = verify.verify(_toy_build(TOY_TEST), catalog_dir=catalog_dir, only="toy")
+    report = verify.verify(_toy_build(TOY_TEST, root), only="toy")
     (mutant,) = [v for v in report.variants if v.kind == "mutant"]
     assert not mutant.ok and mutant.lost == {} and mutant.caught_by == ["q9_1_double"]
     assert [(r.function, r.mutants_caught, r.mutants_total) for r in report.rows] == [("double", 0, 1)]
 
 
 def test_a_broken_or_half_written_catalog_is_a_failure_row_not_a_crash(toy):
-    catalog_dir, write = toy
-    build = _toy_build(TOY_TEST + STRONGER)
+    root, write = toy
+    build = _toy_build(TOY_TEST + STRONGER, root)
     for text, expected in [("MUTANTS = [\n", "is broken: SyntaxError"),
                            ("MUTANTS = []\n", "defines no ALTERNATIVES"),
                            (TOY_CATALOG.replace('"return x + 2"', '"return x - 2"').replace(
@@ -181,25 +183,23 @@ def test_a_broken_or_half_written_catalog_is_a_failure_row_not_a_crash(toy):
                            (TOY_CATALOG.replace('function="double", name="x', 'function="triple", name="x'),
                             "'triple' is not a graded function")]:
         write(text)
-        report = verify.verify(build, catalog_dir=catalog_dir, only="toy")
+        report = verify.verify(build, only="toy")
         assert not report.ok
         assert any(expected in f for f in report.failures), report.failures
         assert "verify: FAILED" in report.table()
 
 
 def test_a_hanging_variant_is_stopped_and_reported(toy):
-    catalog_dir, write = toy
+    root, write = toy
     write(TOY_CATALOG.replace('"return x + x"', '"while True:\\n        pass"'))
-    report = verify.verify(_toy_build(TOY_TEST + STRONGER), catalog_dir=catalog_dir, only="toy", timeout=0.5)
+    report = verify.verify(_toy_build(TOY_TEST + STRONGER, root), only="toy", timeout=0.5)
     (alt,) = [v for v in report.variants if v.kind == "alternative"]
     assert not alt.ok and "timed out" in alt.problem
     assert not report.ok
 
 
 def test_a_catalog_without_a_student_module_is_reported(toy):
-    catalog_dir, _ = toy
-    with open(os.path.join(catalog_dir, "ghost.py"), "w") as f:
-        f.write(TOY_CATALOG)
-    report = verify.verify(_toy_build(TOY_TEST + STRONGER), catalog_dir=catalog_dir)
-    assert any("'ghost' is not a student module" in f for f in report.failures), report.failures
-    assert any(c["name"] == "part 3 accuracy thresholds" and c["ok"] for c in report.checks)
+    root, _ = toy
+    (root / "autograder" / "parts" / "toy" / "mutants" / "ghost.py").write_text(TOY_CATALOG)
+    report = verify.verify(_toy_build(TOY_TEST + STRONGER, root))
+    assert any("'ghost' is not a student module of the selected parts" in f for f in report.failures), report.failures
