@@ -166,24 +166,36 @@ class Assignment:
         return {p.renumber(k): v for p in self.parts for k, v in p.time_limits.items()}
 
 
+def _select(parts, select, config):
+    """The parts named in `select` by number or folder name; a folder not in `config` (a part just added)
+    joins with its own number."""
+    chosen = []
+    for s in select:
+        part = next((p for p in parts if s in (p.number, p.name)), None)
+        if part is None and s in discover():
+            part = load_part(s)
+        if part is None:
+            raise MasterError(rel(config), 1, f"--parts {s}: no such part (parts: "
+                              f"{', '.join(f'{p.number} {p.name}' for p in parts)}; folders: {', '.join(discover())})")
+        if part.name not in [c.name for c in chosen]:
+            chosen.append(part)
+    order = [p.name for p in parts]
+    return sorted(chosen, key=lambda p: order.index(p.name) if p.name in order else len(order))
+
+
 def compose(config=CONFIG, select=None):
-    """The Assignment of `config` (assignment.yml), keeping only the parts numbered in `select`."""
+    """The Assignment of `config` (assignment.yml), keeping only the parts in `select` (numbers or names)."""
     data = read_yaml(config)
     entries = data.get("parts") or []
     if not isinstance(entries, list) or not all(isinstance(e, dict) and "part" in e for e in entries):
         raise MasterError(rel(config), 1, "parts must be a list of {part: <folder>, number: N, title: ...}")
     parts = [load_part(e["part"], e.get("number"), e.get("title")) for e in entries]
     numbers = [p.number for p in parts]
-    title = None
     if len(set(numbers)) != len(numbers):
         raise MasterError(rel(config), 1, f"two parts have the same number ({', '.join(numbers)})")
     if select is not None:
-        select = [str(s) for s in select]
-        missing = [s for s in select if s not in numbers]
-        if missing:
-            raise MasterError(rel(config), 1, f"--parts {','.join(missing)}: no such part (parts: {', '.join(numbers)})")
-        parts = [p for p in parts if p.number in select]
-    title = data.get("title") if select is None or len(parts) == len(entries) else None
+        parts = _select(parts, [str(s) for s in select], config)
+    title = data.get("title") if select is None or [p.name for p in parts] == [e["part"] for e in entries] else None
     for p in parts:
         shared = set(p.given) & {m for q in parts for m in q.modules}
         if shared:

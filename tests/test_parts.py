@@ -1,0 +1,115 @@
+"""Parts as plug-ins: a selection of parts builds a self-contained assignment, and a new part is added
+by its folders alone (hwbuild/parts.py)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import ROOT, run_build
+from hwbuild import parts
+
+EVERY = parts.compose().parts
+SELECTIONS = ["2", "1,2", "3", "4"]
+
+
+def _grade(repo, submission, autograder_zip, out_json):
+    r = subprocess.run([sys.executable, "build.py", "grade", str(submission), "--autograder", str(autograder_zip),
+                        "--json", str(out_json)], cwd=repo, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    with open(out_json) as f:
+        results = json.load(f)
+    tests = [t for t in results["tests"] if "max_score" in t]
+    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests), tests
+
+
+@pytest.fixture(scope="module", params=SELECTIONS)
+def selection(request, tmp_path_factory):
+    """(selected parts, output dir, solutions' grade, stub's grade) of `build.py --parts S --out DIR`."""
+    out = tmp_path_factory.mktemp("parts" + request.param.replace(",", "_"))
+    r = run_build(ROOT, "--parts", request.param, "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    chosen = [p for p in EVERY if p.number in request.param.split(",")]
+    ag = out / "dist" / "autograder.zip"
+    graded = {kind: _grade(ROOT, out / kind, ag, out / f"{kind}.json") for kind in ("solutions", "student_release")}
+    return chosen, out, graded
+
+
+def test_a_selection_grades_its_solutions_full_and_its_stub_zero(selection):
+    chosen, _, graded = selection
+    got, possible, tests = graded["solutions"]
+    assert possible > 0 and got == possible, [t["name"] for t in tests if t["status"] != "passed"]
+    assert {t["number"].split(".")[0] for t in tests} == {p.number for p in chosen}
+    got, possible, _ = graded["student_release"]
+    assert got == 0 and possible == graded["solutions"][1]
+
+
+def _forbidden(chosen):
+    """What of the unselected parts must not be shipped: {path in the release: why}, and texts."""
+    chosen_modules = {m for p in chosen for m in p.modules + p.given}
+    paths, texts = {}, {}
+    for p in EVERY:
+        if p in chosen:
+            continue
+        for m in set(p.modules + p.given) - chosen_modules:
+            paths[f"{m}.py"] = f"module of part {p.number}"
+        for q in p.question_files():
+            paths[f"tests/{q}.py"] = f"test of part {p.number}"
+        paths[f"part{p.number}_{p.name}.ipynb"] = f"notebook of part {p.number}"
+        for folder, prefix in ((p.source("release"), ""), (p.source("hw_support"), "hw_support/")):
+            for base, _, files in os.walk(folder):
+                for f in files:
+                    paths[prefix + os.path.relpath(os.path.join(base, f), folder)] = f"file of part {p.number}"
+        texts[f"### {p.number}."] = f"written question of part {p.number}"
+    return paths, texts
+
+
+def test_nothing_of_another_part_reaches_the_release_or_the_zip(selection):
+    chosen, out, _ = selection
+    release = {os.path.relpath(os.path.join(b, f), out / "student_release")
+               for b, _, fs in os.walk(out / "student_release") for f in fs}
+    with zipfile.ZipFile(out / "dist" / "autograder.zip") as zf:
+        zipped = set(zf.namelist())
+        settings = json.loads(zf.read("harness/grading.json"))
+    paths, texts = _forbidden(chosen)
+    for path, why in paths.items():
+        assert path not in release, (path, why)
+        assert not {f"tests/{os.path.basename(path)}", f"files/{path}", f"harness/stubs/{path}"} & zipped, (path, why)
+    written = out / "student_release" / "written_answers.md"
+    if written.exists():
+        for text, why in texts.items():
+            assert text not in written.read_text(), why
+    numbers = {p.number for p in chosen}
+    assert {q["name"].split(".")[0] for q in settings["manual_questions"]} <= numbers
+    assert {k.split("_")[0][1:] for k in settings["sandbox"]["time_limits"] if k != "default"} <= numbers
+    thresholds = json.loads((out / "student_release" / "hw_support" / "thresholds.json").read_text())
+    assert set(thresholds) <= {p.name for p in chosen}
+    readme = (out / "student_release" / "README.md").read_text()
+    assert not re.search(r"\{\{\w+\}\}", readme)
+    assert {m.group(1) for m in re.finditer(r"^\| (\d+)\. ", readme, re.M)} == numbers
+
+
+def test_a_module_two_parts_write_holds_only_the_selected_shares(selection):
+    chosen, out, _ = selection
+    names = {p.name for p in chosen}
+    stub = out / "student_release" / "attention.py"
+    if not names & {"attention_from_scratch", "pretraining"}:
+        assert not stub.exists()
+        return
+    text = stub.read_text()
+    assert ("def pairwise_similarities" in text) == ("attention_from_scratch" in names)
+    assert ("class SynthesizerAttention" in text) == ("pretraining" in names)
+    compile(text, str(stub), "exec")
+
+
+def test_building_a_selection_leaves_the_committed_trees_alone():
+    r = run_build(ROOT, "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_an_unknown_part_is_a_clear_error(tmp_path):
+    r = run_build(ROOT, "--parts", "9", "--out", str(tmp_path))
+    assert r.returncode == 2 and "--parts 9: no such part" in r.stderr, r.stderr
