@@ -213,7 +213,7 @@ def test_otter_log_server_is_never_started(monkeypatch):
     import socket
 
     import otter.execute
-    import otter_adapter
+    from hw_support import otter_adapter
 
     monkeypatch.setattr(otter.execute, "start_server", otter.execute.start_server)  # restored afterwards
     otter_adapter.disable_log_server()

@@ -14,8 +14,9 @@ _COMMON = '''\
 import json as _json
 import sys as _sys
 _sys.path.insert(0, {harness!r})
-import otter_adapter as _adapter
+from hw_support import otter_adapter as _adapter
 from hw_support.loader import import_errors as _import_errors
+from settings import SandboxSettings as _SandboxSettings
 '''
 
 _SANDBOXED = _COMMON + '''\
@@ -30,14 +31,15 @@ except _client.IsolationError as _exc:
     with open("isolation_error.txt", "w") as _f:
         _f.write(str(_exc))
     raise
-_run_public_first = _adapter.install_hooks(_box, _settings["worker"]["time_limits"], {progress!r})
+_limit_for = _SandboxSettings(time_limits=_settings["worker"]["time_limits"]).limit_for
+_run_public_first = _adapter.install_hooks(_box, _limit_for, {progress!r})
 '''
 
 _IN_KERNEL = _COMMON + '''\
 from hw_support.loader import load_student_modules as _load
 
 _student_modules = _load({modules!r}, {code_dir!r})
-_run_public_first = _adapter.install_hooks(None, {{}}, {progress!r})
+_run_public_first = _adapter.install_hooks(None, None, {progress!r})
 '''
 
 _TAIL = '''\

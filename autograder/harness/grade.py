@@ -16,13 +16,14 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "files"))  # hw_support, as the test files see it
 
 import entry  # noqa: E402
 import isolation  # noqa: E402
-import otter_adapter  # noqa: E402
 import results  # noqa: E402
 import settings  # noqa: E402
 import submission  # noqa: E402
+from hw_support import otter_adapter  # noqa: E402
 from sandbox.launch import IsolationError, kill_descendants  # noqa: E402
 
 
@@ -40,7 +41,6 @@ def load_config(source):
 
 def load_test_files(source, modules):
     """[(question, [TestCase], modules it uses)] from the autograder's test files, in otter's order."""
-    sys.path.insert(0, os.path.join(source, "files"))  # hw_support, imported by the test files
     from otter.test_files import ExceptionTestFile
 
     out = []

@@ -87,6 +87,7 @@ def table(rows, out, verbose=False):
 def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     """Run the public tests; returns the number of failed tests (0 when all passed)."""
     from otter.test_files import ExceptionTestFile
+    from hw_support import otter_adapter
     from hw_support.loader import import_errors, load_student_modules
 
     manifest = _manifest()
@@ -100,16 +101,16 @@ def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     rows = []
     for path in sorted(glob.glob(os.path.join(directory, "tests", "*.py"))):
         tf = ExceptionTestFile.from_file(path)
-        modules = {p for tc in tf.test_cases for p in tc.body._get_func_params()}
+        modules = {p for tc in tf.test_cases for p in otter_adapter.test_params(tc)}
         if selection and tf.name not in selection and not modules & set(selection):
             continue
         part = tf.name[1:].split("_", 1)[0]
         for tc in tf.test_cases:  # what ExceptionTestFile.run does, keeping the exception's traceback
             try:
-                tc.body.call_func(env)
+                otter_adapter.call_case(tc, env)
                 rows.append((part, tf.name, tc.name, True, "", ""))
             except Exception as e:
-                message = "Test case failed\n" + tf._generate_error_message(e)
+                message = "Test case failed\n" + otter_adapter.failure_message(tf, e)
                 rows.append((part, tf.name, tc.name, False, message, student_frame(e, directory, manifest["modules"])))
     if not rows:
         print(f"No public test matches {' '.join(selection)}. Modules: {', '.join(manifest['modules'])}", file=out)

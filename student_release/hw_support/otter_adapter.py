@@ -1,18 +1,18 @@
 """Everything that touches otter's internals, in one place (otter-grader 7.0.0).
 
+Used by the grading harness, by the build (hwbuild/testfiles.py) and by students' check.py:
+- `test_params`: the names a test case function takes (otter injects them from the entry's globals);
+- `call_case` / `failure_message`: run one case against an environment, and otter's message for a failure;
 - `disable_log_server`: otter's grade_notebook starts a TCP log server that unpickles whatever
   reaches it; we start none (the kernel's log handler then connects to port 0 and gives up).
 - `install_hooks`: every test case runs under its time limit, public cases run before any hidden
   one (so nothing a student function saw in a hidden test can reach a visible public output),
   and each outcome is appended to a progress file as it finishes (partial results survive a
   total time limit or a dead kernel).
-- `test_params`: the names a test case function takes (otter injects them from the entry's globals).
 """
 import glob
 import json
 import os
-
-from settings import SandboxSettings
 
 PASSED, FAILED = "✅ Test case passed", "❌ Test case failed\n"
 MAX_MESSAGE = 8000
@@ -27,6 +27,21 @@ def disable_log_server():
 def test_params(case):
     """The parameter names of an otter TestCase's function."""
     return case.body._get_func_params()
+
+
+def call_case(case, env):
+    """Run one TestCase's function with its parameters taken from `env`; raises what the test raises."""
+    case.body.call_func(env)
+
+
+def failure_message(test_file, exc):
+    """otter's text for a failed case: the test line that failed, then the exception, for an exception
+    raised through call_case (otter quotes the line two frames below the outermost frame, which must
+    therefore be call_case's)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not call_case.__code__:
+        tb = tb.tb_next
+    return test_file._generate_error_message(exc.with_traceback(tb) if tb is not None else exc)
 
 
 def read_progress(path):
@@ -45,14 +60,15 @@ def read_progress(path):
     return out
 
 
-def install_hooks(sandbox, limits, progress_path):
-    """Patch otter's test runner: time limits, public cases first, outcomes recorded as they finish.
+def install_hooks(sandbox, limit_for, progress_path):
+    """Patch otter's test runner: time limits (limit_for(question) -> seconds), public cases first,
+    outcomes recorded as they finish.
 
     Returns run_public_first(tests_dir, env), which the entry file calls before otter's own loop.
     """
     from otter.test_files.exception_test import ExceptionTestFile, test_case
 
-    done, limit_for = {}, SandboxSettings(time_limits=limits).limit_for
+    done = {}
 
     def record(tf, tc, passed, message):
         done[(tf.name, tc.name)] = (passed, message)
@@ -61,14 +77,13 @@ def install_hooks(sandbox, limits, progress_path):
                                 "message": message[:MAX_MESSAGE]}) + "\n")
 
     def run_case(tf, tc, env):
-        # frame depth as in otter's run: _generate_error_message quotes the test line two frames down
         current["question"] = tf.name
         try:
-            tc.body.call_func(env)
+            call_case(tc, env)
             passed, message = True, PASSED
         except Exception as e:
             try:
-                message = FAILED + tf._generate_error_message(e)
+                message = FAILED + failure_message(tf, e)
             except Exception:  # raised before the test function ran (e.g. the worker could not restart)
                 message = FAILED + f"{type(e).__name__}: {e}"
             passed = False
@@ -77,6 +92,7 @@ def install_hooks(sandbox, limits, progress_path):
 
     def timed_call(self, global_environment):
         kwargs = {a: global_environment if a == "env" else global_environment.get(a) for a in self._get_func_params()}
+        # (a TestCase body's method: otter's own call_func, with a time limit around it)
         if sandbox is None:  # student code in the kernel itself (sandbox disabled): no limits
             return self.test_func(**kwargs)
         sandbox.begin_test(limit_for(current["question"]))
