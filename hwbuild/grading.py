@@ -13,17 +13,23 @@ import subprocess
 import sys
 import tempfile
 
-from . import testfiles, zips
+from . import pipeline, testfiles, zips
 
 
 def _select_tests(source, module, modules):
     """Delete the autograder's test files that do not test `module`."""
-    sys.path.insert(0, os.path.join(source, "files"))
+    import hw_support
+    from hw_support import thresholds
+
+    zipped = os.path.join(source, "files", "hw_support")  # the test files import the zip's helpers
+    hw_support.__path__.insert(0, zipped)
+    with open(os.path.join(zipped, "thresholds.json"), encoding="utf-8") as f:
+        thresholds.use(json.load(f))
     kept = 0
     for path in sorted(glob.glob(os.path.join(source, "tests", "*.py"))):
         name = os.path.basename(path)[:-3]
         with open(path, encoding="utf-8") as f:
-            q = testfiles.parse(name, f.read(), path, modules + ["submitted_files"])
+            q = testfiles.parse(name, f.read(), path, modules)
         if module in q.modules:
             kept += 1
         else:
@@ -70,11 +76,7 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
     with tempfile.TemporaryDirectory(prefix="attention-hw-grade-") as tmp:
         ag = os.path.join(tmp, "autograder")
         source = os.path.join(ag, "source")
-        for name, data in zips.read_zip(autograder_zip).items():
-            path = os.path.join(source, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
+        pipeline.write_tree(source, zips.read_zip(autograder_zip))
         if only:
             with open(os.path.join(source, "harness", "grading.json")) as f:
                 settings = json.load(f)

@@ -1,6 +1,7 @@
 """Catalogs of realistic student mistakes (mutants) and of correct alternative implementations.
 
-Each student module may have a catalog `autograder/mutants/<module>.py` (never released) defining
+Each part may have a catalog `autograder/parts/<part>/mutants/<module>.py` per module it writes (never
+released) defining
 
     MUTANTS = [Mutant(function=..., name=..., caught_by=[question, ...], replace=(old, new)), ...]
     ALTERNATIVES = [Alternative(function=..., name=..., code="def f(...): ..."), ...]
@@ -43,6 +44,17 @@ class Mutant(Variant):
 @dataclass
 class Alternative(Variant):
     pass
+
+
+def mutant(function, name, caught_by, old=None, new=None, code=None):
+    """A Mutant that replaces `old` by `new`, or (with `code`) whole definitions."""
+    return Mutant(function=function, name=name, caught_by=caught_by,
+                  replace=(old, new) if code is None else None, code=code)
+
+
+def alternative(function, name, code=None, old=None, new=None):
+    """An Alternative that replaces whole definitions with `code`, or `old` by `new`."""
+    return Alternative(function=function, name=name, code=code, replace=(old, new) if code is None else None)
 
 
 def _definitions(tree):

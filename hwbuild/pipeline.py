@@ -15,7 +15,10 @@ from . import calibration, markers, notebooks, parts as parts_mod, testfiles, zi
 from .parts import ASSIGNMENT, AUTOGRADER, ROOT, read_yaml, rel
 
 COMMON = os.path.join(ASSIGNMENT, "common")
-SUBMITTED_FILES = "submitted_files"  # the test parameter that receives the student's result files
+if COMMON not in sys.path:
+    sys.path.insert(0, COMMON)  # hw_support: the build runs the test files, which import it
+from hw_support.otter_adapter import SUBMITTED_FILES  # noqa: E402
+
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 
 
@@ -333,8 +336,6 @@ def build(config=parts_mod.CONFIG, select=None):
 def hw_support_on_path(assignment):
     """Make `import hw_support.X` in this process find X in assignment/common/hw_support or in a part's
     hw_support/ (the release merges them into one package; test files import it)."""
-    if COMMON not in sys.path:
-        sys.path.insert(0, COMMON)
     import hw_support
     for part in assignment.parts:
         path = part.source("hw_support")

@@ -32,7 +32,8 @@ class Question:
 
     @property
     def part(self):
-        return self.name[1:].split("_", 1)[0]
+        from hw_support.otter_adapter import question_part
+        return question_part(self.name)
 
     @property
     def modules(self):
@@ -86,16 +87,16 @@ def merge(public_path, hidden_path, shown=lambda path: path):
 
 def parse(name, source, path, modules):
     """A Question from test file text; `modules` are the student module names tests may request."""
+    from hw_support import otter_adapter  # the build puts hw_support on the path first
+
     tf = ExceptionTestFile.from_string(source, path=path)
     if tf.name != name:
         raise MasterError(path, 1, f"the file defines name = {tf.name!r}; it must match its file name {name!r}")
     q = Question(name, source)
     for tc in tf.test_cases:
         fn = tc.body.test_func
-        from hw_support import otter_adapter  # the build puts hw_support on the path first
-        params = otter_adapter.test_params(tc)
         q.cases.append(Case(tc.name, float(tc.points or 0), bool(tc.hidden), fn.__name__,
-                            fn.__code__.co_firstlineno, set(params) & set(modules)))
+                            fn.__code__.co_firstlineno, otter_adapter.case_modules(tc, modules)))
     return q
 
 

@@ -25,12 +25,12 @@ import argparse
 import ast
 import json
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 
 from . import calibration, parts as parts_mod, pipeline
+from .catalogs import case_uses, catalogs, given_names, load_catalogs
 from .variants import (TIMEOUT, last_line, import_path, load_variant, one_thread_and_kept_modules,  # noqa: F401
                        run_questions)
 from .verify_report import Report, Row, VariantResult
@@ -38,71 +38,6 @@ from .verify_report import Report, Row, VariantResult
 MIN_MUTANTS = 5  # per graded function
 MIN_ALTERNATIVES = 1  # per graded function
 MIN_TOTAL_MUTANTS = 60  # over all catalogs, once every student module has one
-
-
-# ----------------------------------------------------------------------------------------------
-# What the tests use
-
-
-def case_uses(source, modules):
-    """{test function: {(module, attribute)}}: what each top-level function reads off a module parameter,
-    including through the module-level helpers it calls (e.g. `_compare(attention, ...)`)."""
-    tree = ast.parse(source)
-    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    direct, calls = {}, {}
-    for name, node in funcs.items():
-        params = {a.arg for a in node.args.args} & set(modules)
-        direct[name] = {(s.value.id, s.attr) for s in ast.walk(node) if isinstance(s, ast.Attribute)
-                        and isinstance(s.value, ast.Name) and s.value.id in params}
-        calls[name] = {s.func.id for s in ast.walk(node) if isinstance(s, ast.Call)
-                       and isinstance(s.func, ast.Name) and s.func.id in funcs}
-    out = {}
-    for name in funcs:
-        seen, todo, used = set(), [name], set()
-        while todo:
-            f = todo.pop()
-            if f not in seen:
-                seen.add(f)
-                used |= direct[f]
-                todo.extend(calls[f])
-        out[name] = used
-    return out
-
-
-def given_names(solution, stub):
-    """Top-level functions/classes whose stub is identical to the solution (given code, not graded)."""
-    def defs(text):
-        return {n.name: ast.dump(n) for n in ast.parse(text).body
-                if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
-    sol, stu = defs(solution), defs(stub)
-    return {n for n in sol if stu.get(n) == sol[n]}
-
-
-# ----------------------------------------------------------------------------------------------
-# Catalogs
-
-
-def load_catalog(path):
-    """(MUTANTS, ALTERNATIVES, CHECKS) of the catalog file at `path`, imported by path."""
-    if pipeline.ROOT not in sys.path:
-        sys.path.insert(0, pipeline.ROOT)  # catalogs import hwbuild.mutants
-    name = "_hw_catalog_" + os.path.relpath(path, pipeline.ROOT).replace(os.sep, "_")[:-3]
-    mod = import_path(name, path)
-    for attr in ("MUTANTS", "ALTERNATIVES"):
-        if not isinstance(getattr(mod, attr, None), (list, tuple)):
-            raise ValueError(f"defines no {attr} list")
-    return list(mod.MUTANTS), list(mod.ALTERNATIVES), list(getattr(mod, "CHECKS", []))
-
-
-def catalogs(assignment):
-    """{module: [(part, catalog path)]} of every catalog in the selected parts' autograder/parts/<part>/mutants/."""
-    out = {}
-    for part in assignment.parts:
-        folder = part.hidden("mutants")
-        names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")) if os.path.isdir(folder) else []
-        for m in names:
-            out.setdefault(m, []).append((part, os.path.join(folder, m + ".py")))
-    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -156,11 +91,11 @@ class Gate:
         return results, problem, broken
 
 
-def verify(build=None, only=None, timeout=TIMEOUT, select=None):
+def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod.CONFIG):
     """Run the gate; returns a Report (report.ok is False on any failure). `only`: one module name;
-    `select`: the part numbers to build (when no `build` is given)."""
+    `select`, `config`: the parts to build and the composition they come from (when no `build` is given)."""
     start = time.time()
-    build = build if build is not None else pipeline.build(select=select)
+    build = build if build is not None else pipeline.build(config, select)
     report = Report(build=build)
     assignment = build.assignment
     modules = assignment.modules
@@ -270,28 +205,6 @@ def check_given_questions(gate, modules):
             f"{q}: {c}: {msg}" for q, cs in failed.items() for c, msg in cs.items())))
 
 
-def load_catalogs(report, m, entries):
-    """(mutants, alternatives, checks) of `m` from every selected part's catalog; caught_by renumbered."""
-    mutants, alternatives, checks = [], [], []
-    for part, path in entries:
-        try:
-            mu, alt, ch = load_catalog(path)
-        except BaseException as e:  # a half-written catalog is a failure row, not a crash
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            report.fail(f"{pipeline.rel(path)} is broken: {type(e).__name__}: {e}")
-            report.rows.append(Row("?", m, "(broken catalog)", 0))
-            continue
-        for var in mu + alt:
-            caught = getattr(var, "caught_by", None)
-            if caught:
-                object.__setattr__(var, "caught_by", [part.renumber(q) for q in caught])
-        mutants += mu
-        alternatives += alt
-        checks += [(f"{m}: {getattr(fn, '__name__', 'check')}", fn) for fn in ch]
-    return mutants, alternatives, checks
-
-
 def verify_module(gate, m, entries):
     """Verify one module against its catalogs [(part, path)]; returns (number of mutants, catalog CHECKS)."""
     build, report = gate.build, gate.report
@@ -309,11 +222,9 @@ def verify_module(gate, m, entries):
     order = {n.name: n.lineno for n in ast.parse(solution).body if hasattr(n, "name")}
     rows = {f: Row(",".join(sorted(g["parts"])), m, f, g["cases"]) for f, g in sorted(
         graded.items(), key=lambda kv: (sorted(kv[1]["parts"]), order.get(kv[0], 0), kv[0]))}
-    qnames = {q.name for q in questions}
-    seen = set()
+    check = ModuleCheck(gate, m, solution, questions, rows)
     for i, var in enumerate(mutants + alternatives):
-        kind = "mutant" if i < len(mutants) else "alternative"
-        check_variant(gate, m, solution, questions, qnames, rows, seen, kind, i, var)
+        check_variant(check, "mutant" if i < len(mutants) else "alternative", i, var)
     where = " + ".join(pipeline.rel(path) for _, path in entries) or f"autograder/parts/<part>/mutants/{m}.py"
     for f, row in rows.items():
         if row.mutants_total < MIN_MUTANTS or row.alternatives_total < MIN_ALTERNATIVES:
@@ -323,23 +234,35 @@ def verify_module(gate, m, entries):
     return len(mutants), checks
 
 
-def _variant_problems(var, kind, m, function, rows, seen, qnames, caught_by, solution):
-    problems = []
+@dataclass
+class ModuleCheck:
+    """What every variant of one module is run against, and the rows it counts into."""
+    gate: Gate
+    module: str
+    solution: str  # the module's solution source, which each variant edits
+    questions: list  # the questions that use the module
+    rows: dict  # {graded function: Row}
+    seen: set = field(default_factory=set)  # (kind, function, name) of the variants so far
+
+
+def _variant_problems(check, var, kind, function, caught_by):
+    """(problems that stop a variant from running, its source)."""
+    problems, m = [], check.module
     name = getattr(var, "name", repr(var))
-    if rows.get(function) is None:
-        problems.append(f"'{function}' is not a graded function of {m} (graded: {', '.join(rows) or 'none'})")
-    if (kind, function, name) in seen:
+    if check.rows.get(function) is None:
+        problems.append(f"'{function}' is not a graded function of {m} (graded: {', '.join(check.rows) or 'none'})")
+    if (kind, function, name) in check.seen:
         problems.append("has the same name as another variant of this function")
-    seen.add((kind, function, name))
+    check.seen.add((kind, function, name))
     if kind == "mutant":
         if not caught_by:
             problems.append("caught_by is empty: record the question meant to catch it")
-        unknown = [q for q in caught_by if q not in qnames]
+        unknown = [q for q in caught_by if q not in {q.name for q in check.questions}]
         if unknown:
             problems.append(f"caught_by names {', '.join(unknown)}, not a question that uses {m}")
     try:
-        source = var.apply(solution)
-        if source == solution:
+        source = var.apply(check.solution)
+        if source == check.solution:
             problems.append("does not change the solution")
     except Exception as e:
         source = None
@@ -347,25 +270,25 @@ def _variant_problems(var, kind, m, function, rows, seen, qnames, caught_by, sol
     return problems, source
 
 
-def check_variant(gate, m, solution, questions, qnames, rows, seen, kind, i, var):
+def check_variant(check, kind, i, var):
     """Run one mutant (must lose points in its caught_by questions) or alternative (must keep full marks)."""
-    report = gate.report
+    report, m = check.gate.report, check.module
     function, name = getattr(var, "function", "?"), getattr(var, "name", repr(var))
     v = VariantResult(m, kind, function, name, caught_by=list(getattr(var, "caught_by", []) or []))
     report.variants.append(v)
     label = f"{kind} {m}.{function} '{name}'"
-    row = rows.get(function)
+    row = check.rows.get(function)
     if row is not None:
         if kind == "mutant":
             row.mutants_total += 1
         else:
             row.alternatives_total += 1
-    problems, source = _variant_problems(var, kind, m, function, rows, seen, qnames, v.caught_by, solution)
+    problems, source = _variant_problems(check, var, kind, function, v.caught_by)
     if problems:
         v.problem = "; ".join(problems)
         report.fail(f"{label}: {v.problem}")
         return
-    results, problem, broken = gate.run_variant(m, source, questions, f"v{i}")
+    results, problem, broken = check.gate.run_variant(m, source, check.questions, f"v{i}")
     v.lost, v.failed_cases, v.passed_cases = _score(results)
     lost = {q for q, pts in v.lost.items() if pts > 0}
     if broken is not None:
@@ -410,7 +333,8 @@ def add_arguments(parser):
 def run(args, build=None):
     """`python build.py verify` with parsed `args`; prints the table, returns the exit status (0 or 1)."""
     select = [s for s in args.parts.split(",") if s] if getattr(args, "parts", None) else None
-    report = verify(build, only=args.module, timeout=args.timeout, select=select)
+    report = verify(build, only=args.module, timeout=args.timeout, select=select,
+                    config=getattr(args, "config", None) or parts_mod.CONFIG)
     print(report.table())
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

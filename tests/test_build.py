@@ -7,7 +7,6 @@ import sys
 import zipfile
 
 from conftest import ROOT, run_build
-from hwbuild import pipeline
 
 
 def test_two_builds_give_byte_identical_zips(tmp_path, repo_copy):

@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT, run_build, write_tree
-from hwbuild import notebooks, parts, pipeline
+from hwbuild import notebooks, parts
 from hwbuild.markers import MasterError
 
 PARTS = [p for p in parts.compose().parts if os.path.exists(p.source("notebook.py"))]

@@ -22,7 +22,6 @@ from conftest import ROOT, graded_tests
 
 from hwbuild import verify
 from hwbuild.parts import hidden_module
-from hwbuild.mutants import Alternative
 
 
 part3_data = hidden_module("pretraining", "generate_data.py")

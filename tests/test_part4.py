@@ -6,7 +6,6 @@ No training here: the result tests are graded on the committed reference results
 """
 import os
 import re
-import shutil
 from collections import Counter, defaultdict
 
 import pytest

@@ -113,3 +113,34 @@ def test_building_a_selection_leaves_the_committed_trees_alone():
 def test_an_unknown_part_is_a_clear_error(tmp_path):
     r = run_build(ROOT, "--parts", "9", "--out", str(tmp_path))
     assert r.returncode == 2 and "--parts 9: no such part" in r.stderr, r.stderr
+
+
+RENUMBERED = """\
+name: renumbered
+parts:
+  - {part: attention_from_scratch, number: 1}
+  - {part: attention_exploration, number: 2, title: Crafting queries}
+"""
+
+
+def test_renumbered_parts_rename_their_questions_and_keep_full_marks(tmp_path):
+    config = tmp_path / "assignment.yml"
+    config.write_text(RENUMBERED)
+    out = tmp_path / "out"
+    r = run_build(ROOT, "--config", str(config), "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Part 1 Attention from scratch: 11 / 30" in r.stdout and "Part 2 Crafting queries: 8 / 11" in r.stdout
+    release = out / "student_release"
+    tests = sorted(p.name for p in (release / "tests").iterdir())
+    assert "q1_1_pairwise_similarities.py" in tests and "q2_1_select_first.py" in tests and len(tests) == 13
+    assert 'name = "q1_1_pairwise_similarities"' in (release / "tests" / "q1_1_pairwise_similarities.py").read_text()
+    notebook = (release / "part1_attention_from_scratch.ipynb").read_text()
+    assert 'grader.check(\\"q1_1_pairwise_similarities\\")' in notebook and "q2_1_pairwise" not in notebook
+    written = (release / "written_answers.md").read_text()
+    assert "### 1.1 Scaling the scores by 1/sqrt(d)" in written and "### 2.1 Selecting one value" in written
+    assert written.index("### 1.1 Scaling") < written.index("### 2.1 Selecting")
+    score, possible, graded = _grade(ROOT, out / "solutions", out / "dist" / "autograder.zip", tmp_path / "r.json")
+    assert score == possible == 60, [t["name"] for t in graded if t["status"] != "passed"]
+    assert {t["number"].split(".")[0] for t in graded} == {"1", "2"}
+    v = run_build(ROOT, "--config", str(config), "verify", "--module", "query_crafting")
+    assert v.returncode == 0 and "verify: OK" in v.stdout, v.stdout[-3000:] + v.stderr[-2000:]

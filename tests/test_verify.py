@@ -22,7 +22,7 @@ def gate(build, tmp_path_factory):
     out = tmp_path_factory.mktemp("verify") / "verify.json"
     buf = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf):
-        mp.setattr(pipeline, "build", lambda **kwargs: build)  # share the one build
+        mp.setattr(pipeline, "build", lambda *args, **kwargs: build)  # share the one build
         code = _build_py().main(["verify", "--json", str(out)])
     return code, buf.getvalue(), json.loads(out.read_text())
 

@@ -48,7 +48,7 @@ def load_test_files(source, modules):
         tf = ExceptionTestFile.from_file(path)
         used = set()
         for tc in tf.test_cases:
-            used |= set(otter_adapter.test_params(tc)) & (set(modules) | {"submitted_files"})
+            used |= otter_adapter.case_modules(tc, modules)
         out.append((tf.name, tf.test_cases, used))
     return out
 

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from hw_support.otter_adapter import question_part
+
 FAILED = "❌"
 
 
@@ -23,12 +25,6 @@ def student_safe(message):
     if len(lines) >= 3 and re.match(r"Error at line \d+ in test ", lines[1]):
         return "\n".join([lines[0]] + lines[3:])
     return message
-
-
-def part_of(question):
-    """'q2_self_attention' -> '2'."""
-    m = re.match(r"q(\d+)", question)
-    return m.group(1) if m else "?"
 
 
 def case_entry(question, number, case, passed, message, modules, hidden_visibility):
@@ -59,7 +55,7 @@ def build(test_files, outcomes, config, overall_output):
     tests = []
     part_counter = {}
     for question, cases, modules in test_files:
-        part = part_of(question)
+        part = question_part(question)
         part_counter[part] = part_counter.get(part, 0) + 1
         for i, case in enumerate(cases, 1):
             passed, message = outcomes.get((question, case.name), (False, FAILED + " " + config.not_run_message))

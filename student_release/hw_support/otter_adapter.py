@@ -1,7 +1,9 @@
 """Everything that touches otter's internals, in one place (otter-grader 7.0.0).
 
 Used by the grading harness, by the build (hwbuild/testfiles.py) and by students' check.py:
-- `test_params`: the names a test case function takes (otter injects them from the entry's globals);
+- `test_params`, `case_modules`: the names a test case function takes (otter injects them from the
+  entry's globals), and which of them are modules or the submitted files; `question_part`: the part
+  of a question name (otter's test-file name);
 - `call_case` / `failure_message`: run one case against an environment, and otter's message for a failure;
 - `disable_log_server`: otter's grade_notebook starts a TCP log server that unpickles whatever
   reaches it; we start none (the kernel's log handler then connects to port 0 and gives up).
@@ -13,8 +15,10 @@ Used by the grading harness, by the build (hwbuild/testfiles.py) and by students
 import glob
 import json
 import os
+import re
 
 PASSED, FAILED = "✅ Test case passed", "❌ Test case failed\n"
+SUBMITTED_FILES = "submitted_files"  # the test parameter that receives {file name: path} of uploaded result files
 MAX_MESSAGE = 8000
 
 
@@ -27,6 +31,17 @@ def disable_log_server():
 def test_params(case):
     """The parameter names of an otter TestCase's function."""
     return case.body._get_func_params()
+
+
+def case_modules(case, modules):
+    """The names of `modules` (and SUBMITTED_FILES) that a test case takes as parameters."""
+    return set(test_params(case)) & (set(modules) | {SUBMITTED_FILES})
+
+
+def question_part(question):
+    """The part a question belongs to, from its name: 'q2_1_pairwise_similarities' -> '2' ('?' if none)."""
+    m = re.match(r"q(\d+)_", question)
+    return m.group(1) if m else "?"
 
 
 def call_case(case, env):

@@ -93,7 +93,7 @@ def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     manifest = _manifest()
     env = load_student_modules(manifest["modules"] + manifest.get("given", []), directory)
     # your own links are followed here (make_submission.py packs what they point to); the grader refuses links
-    env["submitted_files"] = {os.path.basename(p): os.path.realpath(p)
+    env[otter_adapter.SUBMITTED_FILES] = {os.path.basename(p): os.path.realpath(p)
                               for pattern in manifest.get("submission_files", [])
                               for p in sorted(glob.glob(os.path.join(directory, pattern)))}
     for name, err in import_errors(env).items():
@@ -101,10 +101,11 @@ def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     rows = []
     for path in sorted(glob.glob(os.path.join(directory, "tests", "*.py"))):
         tf = ExceptionTestFile.from_file(path)
-        modules = {p for tc in tf.test_cases for p in otter_adapter.test_params(tc)}
+        modules = set().union(*(otter_adapter.case_modules(tc, manifest["modules"] + manifest.get("given", []))
+                                for tc in tf.test_cases))
         if selection and tf.name not in selection and not modules & set(selection):
             continue
-        part = tf.name[1:].split("_", 1)[0]
+        part = otter_adapter.question_part(tf.name)
         for tc in tf.test_cases:  # what ExceptionTestFile.run does, keeping the exception's traceback
             try:
                 otter_adapter.call_case(tc, env)

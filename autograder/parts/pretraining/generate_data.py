@@ -6,9 +6,9 @@ answering it scores about 5%; the rest p_i proportional to 1/(i+30)), one biogra
 "NAME was born in PLACE." first, then 2-3 sentences that mention distractor places (studied,
 worked, died, moved, lived).
 
-Writes, for the release, assignment/release/data/{wiki.txt, birth_places_train.tsv, birth_dev.tsv,
+Writes, for the release, assignment/parts/pretraining/release/data/{wiki.txt, birth_places_train.tsv, birth_dev.tsv,
 birth_test_inputs.tsv}; the test answers go only into the hidden test file
-autograder/tests/q3_3_accuracy.py (between the GENERATED markers), together with the vocabulary and
+autograder/parts/pretraining/tests/q3_3_accuracy.py (between the GENERATED markers), with the vocabulary and
 the seed. Every person of the questions is in the corpus; dev and test people are held out of the
 fine-tuning questions.
 """
@@ -177,7 +177,7 @@ def write(seed=DEFAULT_SEED, data_dir=DATA_DIR, hidden_test=HIDDEN_TEST):
         source = f.read()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
     if not pattern.search(source):
-        raise ValueError(f"{pipeline.rel(hidden_test)} has no generated block ({BEGIN!r} ... {END!r})")
+        raise ValueError(f"{parts.rel(hidden_test)} has no generated block ({BEGIN!r} ... {END!r})")
     new = pattern.sub(lambda _: hidden_block(data), source)
     with open(hidden_test, "w", encoding="utf-8") as f:
         f.write(new)

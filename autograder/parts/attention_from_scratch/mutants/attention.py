@@ -3,10 +3,7 @@
 Read by `python build.py verify` (hwbuild/verify.py); never released. Each mutant must lose points in
 every question of its `caught_by`; each alternative must keep full marks. Format: hwbuild/mutants.py.
 """
-import os
-
-from hwbuild.mutants import Alternative, Mutant
-from hwbuild.variants import import_path
+from hwbuild.mutants import alternative as _a, mutant as _m
 
 Q1 = "q2_1_pairwise_similarities"
 Q2 = "q2_2_attn_scaled"
@@ -28,11 +25,6 @@ MERGE = "return y.transpose(1, 2).reshape(B, T, h * d)"
 SCORES = "A = attn_scaled(pairwise_similarities(q, k), C, n_heads)"
 MASK_STEP = "    if causal:\n        A = apply_causal_mask(make_causal_mask(T, device=A.device), A)\n"
 OUTPUT_STEP = "y = compute_outputs(attn_softmax(A), v)"
-
-
-def _m(function, name, caught_by, old=None, new=None, code=None):
-    return Mutant(function=function, name=name, caught_by=caught_by,
-                  replace=(old, new) if code is None else None, code=code)
 
 
 MUTANTS = [
@@ -234,10 +226,6 @@ def self_attention(Q, K, V, n_heads=1, causal=True):
     _m("self_attention", "F.dropout on the weights (training=True by default)", [Q7], OUTPUT_STEP,
        "y = compute_outputs(torch.nn.functional.dropout(attn_softmax(A), 0.1), v)"),
 ]
-
-
-def _a(function, name, code=None, old=None, new=None):
-    return Alternative(function=function, name=name, code=code, replace=(old, new) if code is None else None)
 
 
 ALTERNATIVES = [

@@ -3,7 +3,7 @@
 Read by `python build.py verify` (hwbuild/verify.py); never released. Each mutant must lose points in
 every question of its `caught_by`; each alternative must keep full marks. Format: hwbuild/mutants.py.
 """
-from hwbuild.mutants import Alternative, Mutant
+from hwbuild.mutants import alternative as _a, mutant as _m
 
 Q1 = "q4_1_transformer_block"
 Q2 = "q4_2_lm_collate"
@@ -37,11 +37,6 @@ EMB = "embeddings = vocab_size * C + block_size * C"
 BLOCK = "block = 2 * C + (3 * C * C + 3 * C) + (C * C + C) + 2 * C + (4 * C * C + 4 * C) + (4 * C * C + C)"
 FINAL = "final = 2 * C + C * vocab_size"
 HEAD = "head = 0 if n_classes is None else C * n_classes + n_classes"
-
-
-def _m(function, name, caught_by, old=None, new=None, code=None):
-    return Mutant(function=function, name=name, caught_by=caught_by,
-                  replace=(old, new) if code is None else None, code=code)
 
 
 def _block(forward_body):
@@ -161,10 +156,6 @@ def count_parameters(vocab_size, block_size, n_layer, n_embd, n_classes=None):
     _m("count_parameters", "returns a float", [Q4], "return embeddings + n_layer * block + final + head",
        "return float(embeddings + n_layer * block + final + head)"),
 ]
-
-
-def _a(function, name, code=None, old=None, new=None):
-    return Alternative(function=function, name=name, code=code, replace=(old, new) if code is None else None)
 
 
 ALTERNATIVES = [
