@@ -42,8 +42,12 @@ def _selection(args):
 
 
 def cmd_build(args):
-    b = pipeline.build(args.config, _selection(args))
     out = os.path.abspath(args.out)
+    partial = args.parts or os.path.abspath(args.config) != os.path.abspath(parts.CONFIG)
+    if partial and out == os.path.abspath(ROOT):
+        raise SystemExit("--parts and --config build another assignment: give --out DIR (solutions/ and "
+                         "student_release/ here hold the term's assignment, assignment/assignment.yml)")
+    b = pipeline.build(args.config, _selection(args))
     solutions, release = os.path.join(out, "solutions"), os.path.join(out, "student_release")
     if args.check:
         stale = pipeline.stale(solutions, b.solutions) + pipeline.stale(release, b.release)

@@ -115,6 +115,11 @@ def test_an_unknown_part_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and "--parts 9: no such part" in r.stderr, r.stderr
 
 
+def test_a_selection_never_overwrites_the_committed_trees():
+    r = run_build(ROOT, "--parts", "2")
+    assert r.returncode != 0 and "give --out DIR" in r.stderr, r.stdout + r.stderr
+
+
 RENUMBERED = """\
 name: renumbered
 parts:
