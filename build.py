@@ -89,6 +89,24 @@ def cmd_grade(args):
     return 0
 
 
+def regenerate_data(args):
+    """--data-seed N: every selected part's generate_data.write(N) (today, Part 3's corpus and answers)."""
+    for part in parts.compose(args.config, _selection(args)).parts:
+        if os.path.exists(part.hidden("generate_data.py")):
+            print(parts.hidden_module(part.name, "generate_data.py").write(args.data_seed))
+            print(f"Part {part.number}'s data changed: run `python build.py calibrate {part.number}` to "
+                  "recalibrate its thresholds and reference run, then `python build.py` again.")
+
+
+def cmd_calibrate(args):
+    every = parts.compose(args.config).parts
+    part = next((p for p in every if args.part in (p.number, p.name)), None)
+    if part is None:
+        raise SystemExit(f"calibrate: no part {args.part} (parts: {', '.join(f'{p.number} {p.name}' for p in every)})")
+    calibration.calibrate(part, args)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only check that generated files are fresh")
@@ -109,7 +127,7 @@ def main(argv=None):
     g.add_argument("--log", help="write the grader's full output (instructors only) here")
     g.add_argument("--autograder", metavar="ZIP", help="grade with this autograder zip (default dist/autograder.zip)")
     v = sub.add_parser("verify", help="prove the graders right: the solution passes, the stub fails, "
-                       "every mutant in autograder/mutants/ loses points, every alternative keeps full marks")
+                       "every mutant in autograder/parts/<part>/mutants/ loses points, every alternative keeps full marks")
     verify.add_arguments(v)
     c = sub.add_parser("calibrate", help="rerun a part's reference experiment and write its calibration report "
                        "(autograder/parts/<part>/calibration/; hwbuild/calibration.py)")
@@ -126,23 +144,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.data_seed is not None:
-            for part in parts.compose(args.config, _selection(args)).parts:
-                if os.path.exists(part.hidden("generate_data.py")):
-                    print(parts.hidden_module(part.name, "generate_data.py").write(args.data_seed))
-                    print(f"Part {part.number}'s data changed: run `python build.py calibrate {part.number}` to "
-                          "recalibrate its thresholds and reference run, then `python build.py` again.")
+            regenerate_data(args)
         if args.command == "calibrate":
-            every = parts.compose(args.config).parts
-            part = next((p for p in every if args.part in (p.number, p.name)), None)
-            if part is None:
-                raise SystemExit(f"calibrate: no part {args.part} (parts: "
-                                 f"{', '.join(f'{p.number} {p.name}' for p in every)})")
-            calibration.calibrate(part, args)
-            return 0
-    except MasterError as e:
-        print(f"build failed: {e}", file=sys.stderr)
-        return 2
-    try:
+            return cmd_calibrate(args)
         if args.command == "verify":
             return verify.run(args)
         return cmd_grade(args) if args.command == "grade" else cmd_build(args)

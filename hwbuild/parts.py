@@ -148,15 +148,13 @@ class Assignment:
         return list(dict.fromkeys(m for p in self.parts for m in p.given))
 
     @property
+    def loaded(self):
+        """Every module tests may take as a parameter: the student modules, then the given ones."""
+        return self.modules + self.given
+
+    @property
     def submission_files(self):
         return [f for p in self.parts for f in p.submission_files]
-
-    def part(self, number):
-        return next(p for p in self.parts if p.number == str(number))
-
-    def part_of(self, question):
-        """The part a question (q<number>_...) belongs to."""
-        return self.part(question[1:].split("_", 1)[0])
 
     def masters(self, module):
         """The master files of `module`, one per selected part that writes (or gives) it, in part order."""

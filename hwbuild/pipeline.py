@@ -96,7 +96,7 @@ def _render(path):
 def render_masters(assignment):
     """{module: Rendered} of the student and given modules: each part's share rendered, then joined."""
     rendered = {}
-    for m in assignment.modules + assignment.given:
+    for m in assignment.loaded:
         paths = assignment.masters(m)
         for path in paths:
             if not os.path.exists(path):
@@ -112,7 +112,7 @@ def render_masters(assignment):
 
 def load_questions(assignment):
     """Questions of the selected parts: public (assignment/parts/*/tests) + hidden (autograder/parts/*/tests)."""
-    modules = assignment.modules + assignment.given
+    modules = assignment.loaded
     questions = []
     for part in assignment.parts:
         public, hidden = part.question_files(), part.question_files(hidden=True)
@@ -326,7 +326,7 @@ def build(config=parts_mod.CONFIG, select=None):
     rendered = render_masters(assignment)
     hw_support_on_path(assignment)
     questions = load_questions(assignment)
-    check_graded_names(questions, rendered, assignment.modules + assignment.given)
+    check_graded_names(questions, rendered, assignment.loaded)
     release = release_tree(assignment, rendered, questions)
     check_no_leaks(release, questions)
     return Build(assignment, questions, release, solutions_tree(assignment, rendered),

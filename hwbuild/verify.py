@@ -108,7 +108,7 @@ def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod
     if only is not None and not selected:
         report.fail(f"--module {only}: no such student module")
     total_mutants, extra_checks = 0, []
-    loaded = modules + assignment.given
+    loaded = assignment.loaded
     with one_thread_and_kept_modules(loaded), tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
         gate = Gate(build, report, tmp, timeout)
         gate.submitted = _write_submitted_files(build, os.path.join(tmp, "submitted"))
@@ -146,7 +146,7 @@ def graded_functions(build, m, questions, given):
     student-written code)."""
     graded, student_cases = {}, set()
     for q in questions:
-        uses = case_uses(q.source, build.assignment.modules + build.assignment.given)
+        uses = case_uses(q.source, build.assignment.loaded)
         for c in q.cases:
             attrs = {a for (mod, a) in uses.get(c.function, set()) if mod == m}
             for a in attrs - given:

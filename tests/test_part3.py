@@ -45,7 +45,7 @@ def _question(build, name):
 def solution_modules(build, tmp_path_factory):
     """The solution modules, imported in-process (as build.py verify does); one torch thread."""
     tmp = str(tmp_path_factory.mktemp("p3solutions"))
-    loaded = build.assignment.modules + build.assignment.given
+    loaded = build.assignment.loaded
     with verify.one_thread_and_kept_modules(loaded):
         mods = {}
         for m in loaded:

@@ -91,18 +91,18 @@ def run(selection=(), directory=RELEASE, out=sys.stdout, verbose=False):
     from hw_support.loader import import_errors, load_student_modules
 
     manifest = _manifest()
-    env = load_student_modules(manifest["modules"] + manifest.get("given", []), directory)
+    loaded = manifest["modules"] + manifest.get("given", [])  # given modules: shipped, never edited
+    env = load_student_modules(loaded, directory)
     # your own links are followed here (make_submission.py packs what they point to); the grader refuses links
     env[otter_adapter.SUBMITTED_FILES] = {os.path.basename(p): os.path.realpath(p)
-                              for pattern in manifest.get("submission_files", [])
-                              for p in sorted(glob.glob(os.path.join(directory, pattern)))}
+                                          for pattern in manifest.get("submission_files", [])
+                                          for p in sorted(glob.glob(os.path.join(directory, pattern)))}
     for name, err in import_errors(env).items():
         print(f"!! {name}.py failed to import; its tests will fail:\n{err}\n", file=out)
     rows = []
     for path in sorted(glob.glob(os.path.join(directory, "tests", "*.py"))):
         tf = ExceptionTestFile.from_file(path)
-        modules = set().union(*(otter_adapter.case_modules(tc, manifest["modules"] + manifest.get("given", []))
-                                for tc in tf.test_cases))
+        modules = set().union(*(otter_adapter.case_modules(tc, loaded) for tc in tf.test_cases))
         if selection and tf.name not in selection and not modules & set(selection):
             continue
         part = otter_adapter.question_part(tf.name)
