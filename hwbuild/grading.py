@@ -64,12 +64,13 @@ def _place_submission(submission, dest):
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def grade(autograder_zip, submission, only=None, keep_log=None, private=None, prefix=()):
+def grade(autograder_zip, submission, only=None, keep_log=None, private=None, prefix=(), python=None):
     """Grade `submission` (a directory, a .zip or a .py); returns (results dict, grader stdout).
 
     `private`: paths student code must not read (default: this project and the zip's folder); the
     sandbox hides them (bubblewrap) or stops grading if the student user could read them.
     `prefix`: a command the grader runs under (tests: capsh dropping CAP_SYS_ADMIN).
+    `python`: the interpreter of the grading environment (default: this one).
     """
     if private is None:
         private = [ROOT, os.path.dirname(os.path.abspath(autograder_zip))]
@@ -87,7 +88,7 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
         with open(os.path.join(ag, "submission_metadata.json"), "w") as f:
             json.dump({"users": [], "previous_submissions": []}, f)
         env = dict(os.environ, ATTENTION_HW_PRIVATE=os.pathsep.join(private))
-        proc = subprocess.run([*prefix, sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
+        proc = subprocess.run([*prefix, python or sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
                               cwd=ag, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         log = proc.stdout
         if keep_log:

@@ -281,6 +281,7 @@ def autograder_files(settings, rendered, questions, release):
     for m, r in rendered.items():
         files[f"harness/stubs/{m}.py"] = r.stub.encode()
     files["harness/grading.json"] = settings.to_json().encode()
+    files["harness/tests.json"] = testfiles.manifest(questions).encode()
     return files
 
 

@@ -119,3 +119,22 @@ def test_grade_cli_prints_table_and_writes_json(tmp_path):
     total = sum(t["max_score"] for t in graded_tests(results))
     assert f"Total: {total:g} / {total:g}" in r.stdout
     assert "pass" in r.stdout and "FAIL" not in r.stdout
+
+
+def test_harness_reads_test_metadata_without_importing_torch(build, tmp_path):
+    """The harness process learns every case's name, points and visibility from harness/tests.json, never by
+    executing test files (that would load torch into a third process in Gradescope's 768 MB container)."""
+    from hwbuild import pipeline
+
+    source = tmp_path / "source"
+    pipeline.write_tree(str(source), build.autograder)
+    probe = ("import sys; sys.path[:0] = [sys.argv[1] + '/harness', sys.argv[1] + '/files']\n"
+             "import grade\n"
+             "questions = grade.load_test_files(sys.argv[1])\n"
+             "print(sum(c.points for _, cases, _ in questions for c in cases), len(questions))\n"
+             "assert 'torch' not in sys.modules, 'the harness imported torch'")
+    out = subprocess.run([sys.executable, "-c", probe, str(source)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    total = sum(c.points for q in build.questions for c in q.cases)
+    points, questions = out.stdout.split()
+    assert float(points) == pytest.approx(total) and int(questions) == len(build.questions)

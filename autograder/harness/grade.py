@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -24,7 +25,7 @@ import results  # noqa: E402
 import settings  # noqa: E402
 import submission  # noqa: E402
 from hw_support import otter_adapter  # noqa: E402
-from sandbox.launch import IsolationError, kill_descendants  # noqa: E402
+from sandbox.launch import MALLOC_ENV, IsolationError, kill_descendants  # noqa: E402
 
 
 class GradingTimeout(Exception):
@@ -39,17 +40,17 @@ def load_config(source):
     return settings.load(os.path.join(source, "harness", "grading.json"))
 
 
-def load_test_files(source, modules):
-    """[(question, [TestCase], modules it uses)] from the autograder's test files, in otter's order."""
-    from otter.test_files import ExceptionTestFile
-
+def load_test_files(source):
+    """[(question, [case], modules it uses)] in otter's order, from the build's harness/tests.json, for the
+    test files present in source/tests. Cases have otter's TestCase fields (name, points, hidden,
+    success_message, failure_message). The test files themselves run only in otter's kernel: reading
+    them here would import torch into this process too."""
+    with open(os.path.join(source, "harness", "tests.json"), encoding="utf-8") as f:
+        manifest = {q["name"]: q for q in json.load(f)}
     out = []
     for path in sorted(glob.glob(os.path.join(source, "tests", "*.py"))):
-        tf = ExceptionTestFile.from_file(path)
-        used = set()
-        for tc in tf.test_cases:
-            used |= otter_adapter.case_modules(tc, modules)
-        out.append((tf.name, tf.test_cases, used))
+        q = manifest[os.path.basename(path)[:-3]]
+        out.append((q["name"], [types.SimpleNamespace(**c) for c in q["cases"]], set(q["modules"])))
     return out
 
 
@@ -60,6 +61,7 @@ ISOLATION_FAILED = ("**Grading stopped: the grader's sandbox could not be set up
 
 def main(autograder_dir="/autograder", local=False):
     start = time.time()
+    os.environ.update(MALLOC_ENV)  # otter's kernel inherits it (see sandbox/launch.py)
     for stream in (sys.stdout, sys.stderr):  # student text in a traceback must not crash a print
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
@@ -76,7 +78,7 @@ def main(autograder_dir="/autograder", local=False):
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(int(config.total_time_limit))
     try:
-        test_files = load_test_files(source, modules)
+        test_files = load_test_files(source)
         report = submission.prepare(sub_dir, config.modules, os.path.join(source, "harness", "stubs"),
                                     config.submission_files, given=config.given_modules)
         progress = entry.write(sub_dir, modules, submission.CODE_DIR, HERE, results_dir, sandboxed)

@@ -225,6 +225,12 @@ def check_private(paths, user):
                              "make them unreadable to other users (chmod o-rwx).")
 
 
+# glibc keeps freed memory for reuse: big tensors freed by one test would stay in the heap (the mmap
+# threshold grows to 32 MB after the first big free) and in per-thread arenas. A fixed threshold gives
+# them back when freed, which keeps grading inside Gradescope's 768 MB container (bench/container_fit.py).
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
+
+
 def worker_command(launcher, box, settings, user):
     """(argv, Popen keyword arguments) that start the worker."""
     worker = os.path.join(box["trusted"], "sandbox", "worker.py")
@@ -232,7 +238,7 @@ def worker_command(launcher, box, settings, user):
                 uid=user[0] if user else None)
     python = [sys.executable, "-I", "-B", worker, json.dumps(spec)]
     env = {"PATH": "/usr/bin:/bin", "HOME": box["home"], "TMPDIR": box["home"], "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), **MALLOC_ENV}
     kwargs = dict(cwd=box["code"], env=env, start_new_session=True, umask=0o077)
     if launcher == "bwrap":
         privs = setpriv_prefix(*user) if user is not None else []
