@@ -11,6 +11,7 @@ process's PSS at the peak, the wall and CPU time, whether the kernel killed anyt
 and the score. Writes bench/container_fit_latest.txt.
 """
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -108,16 +109,34 @@ def command_line(pid):
     return text if len(text) < 90 else text[:87] + "..."
 
 
+def running_test(pids):
+    """The test case after the last one in the grader's progress file (results/progress.jsonl in the
+    grading directory, which is a process's working directory or its parent)."""
+    for pid, up in ((pid, up) for pid in pids for up in ("", "..")):
+        try:
+            path = os.path.join(os.readlink(f"/proc/{pid}/cwd"), up, "results", "progress.jsonl")
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        return f"after #{len(lines)} " + (json.loads(lines[-1])["case"][:60] if lines else "(loading)")
+    return "(starting)"
+
+
 class Sampler(threading.Thread):
     def __init__(self, cgroup, interval=0.1):
         super().__init__(daemon=True)
         self.cgroup, self.interval = cgroup, interval
         self.peak, self.at_peak, self.done = 0.0, {}, threading.Event()
+        self.by_test = {}  # the running test (the one after the last finished) -> highest total PSS
 
     def run(self):
         while not self.done.is_set():
-            sizes = {pid: pss_mb(pid) for pid in self.cgroup.pids()}
+            pids = self.cgroup.pids()
+            sizes = {pid: pss_mb(pid) for pid in pids}
             total = sum(sizes.values())
+            test = running_test(pids)
+            self.by_test[test] = max(total, self.by_test.get(test, 0.0))
             if total > self.peak:
                 self.peak = total
                 self.at_peak = {f"{pid} {command_line(pid)}": mb for pid, mb in sizes.items() if mb > 1}
@@ -155,6 +174,8 @@ def main():
              f"python {args.python or sys.executable}",
              f"peak PSS of the grader's processes: {sampler.peak:.0f} MB (target <= {TARGET_PSS_MB} MB)"]
     lines += [f"  {mb:7.0f} MB  {name}" for name, mb in sorted(sampler.at_peak.items(), key=lambda kv: -kv[1])]
+    lines.append("highest total PSS while a test ran (top 6):")
+    lines += [f"  {mb:7.0f} MB  {test}" for test, mb in sorted(sampler.by_test.items(), key=lambda kv: -kv[1])[:6]]
     lines += [f"wall time: {wall:.1f} s, CPU time: {cpu:.1f} s, killed for memory: {killed}",
               f"score: {results['score']:g}/{possible:g}"]
     print("\n".join(lines))

@@ -61,7 +61,9 @@ ISOLATION_FAILED = ("**Grading stopped: the grader's sandbox could not be set up
 
 def main(autograder_dir="/autograder", local=False):
     start = time.time()
-    os.environ.update(MALLOC_ENV)  # otter's kernel inherits it (see sandbox/launch.py)
+    # otter's kernel inherits these: glibc's memory settings (sandbox/launch.py) and one OpenMP thread,
+    # whatever the host's core count (Gradescope's container has half a CPU; every thread costs memory)
+    os.environ.update(MALLOC_ENV, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     for stream in (sys.stdout, sys.stderr):  # student text in a traceback must not crash a print
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
