@@ -116,9 +116,11 @@ def _leaderboard_metrics(path, entries):
     if not isinstance(entries, list):
         raise MasterError(rel(path), 1, "leaderboard must be a list of {name: ..., order: desc|asc}")
     folder = os.path.dirname(path)
-    tests = "".join(open(p, encoding="utf-8").read() for p in sorted(
-        glob.glob(os.path.join(folder, "tests", "*.py"))
-        + glob.glob(os.path.join(AUTOGRADER, "parts", os.path.basename(folder), "tests", "*.py"))))
+    tests = ""
+    for test_file in sorted(glob.glob(os.path.join(folder, "tests", "*.py"))
+                            + glob.glob(os.path.join(AUTOGRADER, "parts", os.path.basename(folder), "tests", "*.py"))):
+        with open(test_file, encoding="utf-8") as f:
+            tests += f.read()
     out = []
     for e in entries:
         if not isinstance(e, dict) or set(e) - {"name", "order"} or not isinstance(e.get("name"), str) \
