@@ -4,7 +4,8 @@ A part is two folders named after it: `assignment/parts/<part>/` (what students 
 `autograder/parts/<part>/` (what they never see). Nothing outside them names a part:
 
     assignment/parts/<part>/
-        part.yml            title, number, modules, given modules, submission files, time limits, README rows
+        part.yml            title, number, modules, given modules, submission files, time limits, README rows,
+                            leaderboard metrics ([{name, order: desc|asc}], recorded by its tests)
         <module>.py         master modules (# BEGIN SOLUTION ... # END SOLUTION); given modules as written
         tests/q<n>_<k>_<topic>.py   public tests (otter's exception format)
         notebook.py         the part's notebook (jupytext percent script), optional
@@ -34,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
 CONFIG = os.path.join(ASSIGNMENT, "assignment.yml")
-PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme"}
+PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "leaderboard"}
 WRITTEN_HEADING = re.compile(r"^### (\d+)\.(\d+) (.+?) \[(\d+(?:\.\d+)?) points?\]\s*$")
 
 
@@ -63,6 +64,7 @@ class Part:
     submission_files: tuple = ()
     time_limits: dict = field(default_factory=dict)
     readme: dict = field(default_factory=dict)
+    leaderboard: tuple = ()  # ({name, order}) metrics its tests record with hw_support.leaderboard.record
     root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
@@ -108,6 +110,30 @@ class Part:
         return out
 
 
+def _leaderboard_metrics(path, entries):
+    """part.yml's `leaderboard`: a list of {name, order: desc (default) | asc}, each name recorded by one
+    of the part's test files (public or hidden)."""
+    if not isinstance(entries, list):
+        raise MasterError(rel(path), 1, "leaderboard must be a list of {name: ..., order: desc|asc}")
+    folder = os.path.dirname(path)
+    tests = ""
+    for test_file in sorted(glob.glob(os.path.join(folder, "tests", "*.py"))
+                            + glob.glob(os.path.join(AUTOGRADER, "parts", os.path.basename(folder), "tests", "*.py"))):
+        with open(test_file, encoding="utf-8") as f:
+            tests += f.read()
+    out = []
+    for e in entries:
+        if not isinstance(e, dict) or set(e) - {"name", "order"} or not isinstance(e.get("name"), str) \
+                or not 0 < len(e["name"]) <= 100 or e.get("order", "desc") not in ("desc", "asc"):
+            raise MasterError(rel(path), 1, f"leaderboard entry {e!r}: expected {{name: <at most 100 characters>, "
+                              "order: desc|asc}")
+        if repr(e["name"]) not in tests and f'"{e["name"]}"' not in tests:
+            raise MasterError(rel(path), 1, f"leaderboard metric {e['name']!r}: no test of this part records it "
+                              "(hw_support.leaderboard.record with that exact name)")
+        out.append({"name": e["name"], "order": e.get("order", "desc")})
+    return tuple(out)
+
+
 def load_part(name, number=None, title=None):
     path = os.path.join(ASSIGNMENT, "parts", name, "part.yml")
     if not os.path.exists(path):
@@ -124,7 +150,8 @@ def load_part(name, number=None, title=None):
     return Part(name=name, number=str(number) if number is not None else home, home=home,
                 title=title or data["title"], modules=tuple(data["modules"]), given=tuple(data.get("given") or ()),
                 submission_files=tuple(data.get("submission_files") or ()),
-                time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}))
+                time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}),
+                leaderboard=_leaderboard_metrics(path, data.get("leaderboard") or []))
 
 
 def discover():
@@ -137,6 +164,7 @@ class Assignment:
     name: str
     parts: tuple  # Part, in order
     title: str = ""  # what the student README's heading says after the name
+    leaderboard: bool = False  # assignment.yml's `leaderboard: true`: report the parts' metrics to Gradescope
 
     @property
     def modules(self):
@@ -162,6 +190,10 @@ class Assignment:
 
     def time_limits(self):
         return {p.renumber(k): v for p in self.parts for k, v in p.time_limits.items()}
+
+    def leaderboard_metrics(self):
+        """[{name, order}] of the selected parts, in part order; none unless the leaderboard is on."""
+        return [dict(m) for p in self.parts for m in p.leaderboard] if self.leaderboard else []
 
 
 def _select(parts, select, config):
@@ -199,7 +231,13 @@ def compose(config=CONFIG, select=None):
         if shared:
             raise MasterError(rel(p.source("part.yml")), 1, f"{', '.join(sorted(shared))}: both given and a student module")
     title = title or "; ".join(p.title for p in parts)
-    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title)
+    names = [m["name"] for p in parts for m in p.leaderboard]
+    if len(set(names)) != len(names):
+        raise MasterError(rel(config), 1, f"two parts declare the same leaderboard metric ({', '.join(names)})")
+    leaderboard = data.get("leaderboard", False)
+    if not isinstance(leaderboard, bool):
+        raise MasterError(rel(config), 1, f"leaderboard must be true or false, not {leaderboard!r}")
+    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title, leaderboard=leaderboard)
 
 
 def hidden_module(part_name, relpath):

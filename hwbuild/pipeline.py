@@ -287,20 +287,22 @@ def autograder_files(settings, rendered, questions, release):
 
 def harness_settings(assignment):
     """The harness's typed settings: autograder/grading.yml checked, with what the selected parts declare
-    (modules, given modules, result files, written questions, time limits)."""
+    (modules, given modules, result files, written questions, time limits, titles, leaderboard metrics)."""
     sys.path.insert(0, os.path.join(AUTOGRADER, "harness"))
     from settings import Settings
 
     grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml"))
-    for key in ("modules", "given_modules", "submission_files", "manual_questions"):
+    for key in ("modules", "given_modules", "submission_files", "manual_questions", "parts", "leaderboard"):
         if key in grading:
-            raise markers.MasterError("autograder/grading.yml", 1, f"{key} comes from the parts' part.yml "
-                                      "and written.md, not from grading.yml")
+            raise markers.MasterError("autograder/grading.yml", 1, f"{key} comes from the parts' part.yml, "
+                                      "written.md and assignment.yml, not from grading.yml")
     sandbox = dict(grading.get("sandbox") or {})
     sandbox["time_limits"] = dict(sandbox.get("time_limits") or {"default": 30}, **assignment.time_limits())
     grading.update(modules=assignment.modules, given_modules=assignment.given,
                    submission_files=assignment.submission_files, sandbox=sandbox,
-                   manual_questions=[w for p in assignment.parts for w in p.written()])
+                   manual_questions=[w for p in assignment.parts for w in p.written()],
+                   parts=[{"number": p.number, "title": p.title} for p in assignment.parts],
+                   leaderboard=assignment.leaderboard_metrics())
     try:
         return Settings.from_dict(grading, "autograder/grading.yml")
     except ValueError as exc:

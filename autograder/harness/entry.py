@@ -8,6 +8,7 @@ import os
 
 ENTRY = "grade_entry.py"
 PROGRESS = "progress.jsonl"  # one line per finished test case, in the results directory
+LEADERBOARD = "leaderboard.jsonl"  # metrics the tests record (hw_support/leaderboard.py), beside it
 
 _COMMON = '''\
 # Written by the attention-hw grading harness. It is the only file otter runs.
@@ -15,6 +16,8 @@ import json as _json
 import sys as _sys
 _sys.path.insert(0, {harness!r})
 from hw_support import otter_adapter as _adapter
+from hw_support import leaderboard as _leaderboard
+_leaderboard.FILE = {leaderboard!r}  # tests record their metrics here; the harness reads them after grading
 from hw_support.loader import import_errors as _import_errors
 from settings import SandboxSettings as _SandboxSettings
 '''
@@ -57,5 +60,6 @@ def write(submission_dir, modules, code_dir, harness_dir, results_dir, sandboxed
     progress = os.path.join(results_dir, PROGRESS)
     source = (_SANDBOXED if sandboxed else _IN_KERNEL) + _TAIL
     with open(os.path.join(submission_dir, ENTRY), "w") as f:
-        f.write(source.format(modules=list(modules), code_dir=code_dir, harness=harness_dir, progress=progress))
+        f.write(source.format(modules=list(modules), code_dir=code_dir, harness=harness_dir, progress=progress,
+                              leaderboard=os.path.join(results_dir, LEADERBOARD)))
     return progress

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "files"))  # hw_support, 
 import entry  # noqa: E402
 import isolation  # noqa: E402
 import results  # noqa: E402
+import results_md  # noqa: E402
 import settings  # noqa: E402
 import submission  # noqa: E402
 from hw_support import otter_adapter  # noqa: E402
@@ -123,14 +124,17 @@ def main(autograder_dir="/autograder", local=False):
         try:
             outcomes = {} if isolation_failed else otter_adapter.read_progress(progress)
             import_errors = _read_json(os.path.join(sub_dir, "import_errors.json"))
-            overall = results.summary_markdown(report, import_errors, config.manual_questions)
+            summary = results_md.summary_sections(report, import_errors, config.manual_questions)
+            notice = ""
             if isolation_failed:
-                overall = ISOLATION_FAILED + results.md_code_block(isolation_failed[:3000])
+                notice, summary = ISOLATION_FAILED + results_md.md_code_block(isolation_failed[:3000]), []
             elif problem:
-                overall += ("\n\n**The grader could not finish running your code** (for example it exited, "
-                            "crashed the Python process or ran out of time or memory). Tests that did not run "
-                            "score 0. Run `python check.py` locally to find the cause.")
-            output = results.build(test_files, outcomes, config, overall)
+                notice = ("**The grader could not finish running your code** (for example it exited, "
+                          "crashed the Python process or ran out of time or memory). Tests that did not run "
+                          "score 0. Run `python check.py` locally to find the cause.")
+            board = [] if isolation_failed else results.leaderboard_entries(
+                os.path.join(results_dir, entry.LEADERBOARD), config.leaderboard)
+            output = results.build(test_files, outcomes, config, summary, notice, board)
         except Exception:  # results.write still leaves a valid (minimal) document
             print("GRADING PROBLEM (instructors only):\n" + traceback.format_exc(), flush=True)
             output = {"score": 0, "output": "The grader could not summarise its results.", "tests": []}

@@ -4,10 +4,12 @@ Public cases show otter's full message. Hidden cases show only pass/fail and the
 (our hidden assertions never print expected values); the line of test code otter quotes is
 dropped so hidden test code never reaches a student.
 
-Messages carry student text (exception messages, file names, import errors), so `write` cleans
-every string (lone surrogates replaced, control characters other than newline and tab removed),
-cuts each test's output to MAX_TEST_OUTPUT bytes and the summary to MAX_OUTPUT, and always leaves
-a valid results.json. The summary is Markdown: `summary_markdown` escapes the student's text.
+Every output is Markdown (results_md.py): student text (exception messages, file names, import
+errors) sits in code blocks or is escaped, and sizes are bounded before fences are written. `write`
+also cleans every string (lone surrogates replaced, control characters other than newline and tab
+removed) and always leaves a valid results.json. The summary at the top starts with a table of
+points per part. With the leaderboard on (assignment.yml), `leaderboard` holds the metrics the
+tests recorded (hw_support/leaderboard.py), validated here.
 """
 import json
 import os
@@ -15,6 +17,7 @@ import re
 import sys
 
 from hw_support.otter_adapter import question_part
+from results_md import MAX_OUTPUT, MAX_TEST_OUTPUT, clean, join_summary, points_table, test_output, truncate
 
 FAILED = "❌"
 
@@ -29,11 +32,7 @@ def student_safe(message):
 
 def case_entry(question, number, case, passed, message, modules, hidden_visibility):
     points = case.points or 0
-    out = message if not case.hidden else student_safe(message)
-    if passed and case.success_message:
-        out += "\n" + case.success_message
-    if not passed and case.failure_message:
-        out += "\nHint: " + case.failure_message
+    shown = message if not case.hidden else student_safe(message)
     return {
         "name": case.name,
         "number": number,
@@ -41,116 +40,79 @@ def case_entry(question, number, case, passed, message, modules, hidden_visibili
         "max_score": round(points, 5),
         "status": "passed" if passed else "failed",
         "visibility": hidden_visibility if case.hidden else "visible",
-        "output": out,
+        "output": test_output(shown, hint=None if passed else case.failure_message,
+                              note=case.success_message if passed else None),
+        "output_format": "md",
         "tags": sorted(modules) + ["hidden" if case.hidden else "public"],
     }
 
 
-def build(test_files, outcomes, config, overall_output):
+def build(test_files, outcomes, config, summary, notice="", leaderboard=None):
     """results.json as a dict.
 
     test_files: [(question, [TestCase], modules)] in grading order; outcomes: {(question, case name):
     (passed, message)}; a case with no outcome failed with `config.not_run_message` (settings.Settings).
+    The top output: `notice` (a grading problem), the points table, then `summary` (Markdown sections,
+    results_md.summary_sections). `leaderboard`: leaderboard_entries(...), kept only if
+    config.leaderboard declares metrics.
     """
-    tests = []
-    part_counter = {}
+    tests, part_counter, points = [], {}, {}
     for question, cases, modules in test_files:
         part = question_part(question)
         part_counter[part] = part_counter.get(part, 0) + 1
         for i, case in enumerate(cases, 1):
             passed, message = outcomes.get((question, case.name), (False, FAILED + " " + config.not_run_message))
-            tests.append(case_entry(question, f"{part}.{part_counter[part]}.{i}", case, passed, message,
-                                    modules, config.hidden_visibility))
-    score = round(sum(t.get("score", 0) for t in tests), 5)
-    return {
-        "score": score,
-        "output": overall_output,
+            entry = case_entry(question, f"{part}.{part_counter[part]}.{i}", case, passed, message,
+                               modules, config.hidden_visibility)
+            tests.append(entry)
+            row = points.setdefault(part, {"public": [0.0, 0.0], "hidden": [0.0, 0.0]})
+            kind = row["hidden" if case.hidden else "public"]
+            kind[0] += entry["score"]
+            kind[1] += entry["max_score"]
+    titles = {str(p.get("number")): str(p.get("title", "")) for p in config.parts}
+    table = points_table(points, titles, config.hidden_visibility == "visible") if points else ""
+    doc = {
+        "score": round(sum(t.get("score", 0) for t in tests), 5),
+        "output": join_summary([notice, table] + list(summary)),
         "output_format": "md",
+        "test_output_format": "md",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+    if config.leaderboard:
+        doc["leaderboard"] = list(leaderboard or [])
+    return doc
 
 
-# ------------------------------------------------------------------------------ student text
+# ------------------------------------------------------------------------------ leaderboard
 
-MAX_TEST_OUTPUT = 4096  # bytes of UTF-8 per test output
-MAX_OUTPUT = 16384  # bytes of the summary at the top
-TRUNCATED = "\n... (truncated) ...\n"
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_LEADERBOARD_BYTES = 65536  # of the file the tests write
+MAX_METRIC = 1e12
 
 
-def clean(text):
-    """`text` as a str safe to encode: lone surrogates become U+FFFD, control characters other than
-    newline and tab (and text-direction overrides) are dropped; \r\n and \r become newlines."""
-    text = text if isinstance(text, str) else str(text)
-    text = _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", text)
-
-
-def truncate(text, limit):
-    """At most `limit` bytes of UTF-8: the start and the end of `text` around a '(truncated)' line."""
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    room = limit - len(TRUNCATED.encode())
-    head = data[:room * 3 // 4].decode("utf-8", "ignore")
-    tail = data[len(data) - room // 4:].decode("utf-8", "ignore")
-    return head + TRUNCATED + tail
-
-
-_MD_SPECIAL = set("\\`*[](){}#+!|~=^$")
-
-
-def md_inline(text, limit=300):
-    """Student text for one line of Markdown: no line breaks or control characters, HTML escaped,
-    and every character that could start Markdown markup backslash-escaped (an underscore only
-    where it could start emphasis, so file_names.py stay readable in the raw text)."""
-    text = re.sub(r"\s", " ", clean(text))
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    out = []
-    for i, c in enumerate(text):
-        if c in _MD_SPECIAL or (c == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum()
-                                                   and text[i + 1].isalnum())):
-            out.append("\\" + c)
-        else:
-            out.append({"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(c, c))
-    return "".join(out)
-
-
-def md_code(text, limit=300):
-    """Student text as an inline code span (nothing inside is Markdown or HTML), on one line."""
-    text = re.sub(r"\s", " ", clean(text))
-    text = text[:limit] + "..." if len(text) > limit else text
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def md_code_block(text):
-    """Student text as a fenced code block whose fence is longer than any backtick run inside."""
-    text = truncate(clean(text), MAX_TEST_OUTPUT)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{text}\n{fence}"
-
-
-def summary_markdown(report, import_errors, manual):
-    """The Markdown summary at the top of the results: how each file was found, notes on refused
-    files and ignored archives, import errors (as code blocks) and the questions graded by hand."""
-    lines = ["**Files graded**", ""]
-    lines += [f"- {md_code(m if '.' in m else m + '.py')}: {md_inline(how)}" for m, how in report.items()]
-    for template, name in getattr(report, "notes", []):
-        before, _, after = template.partition("{}")
-        lines.append("- " + md_inline(before) + ("" if name is None else md_code(name)) + md_inline(after))
-    for m, err in import_errors.items():
-        lines += ["", f"**{md_code(m + '.py')} failed to import**, so its tests score 0:", "", md_code_block(err)]
-    if manual:
-        total = sum(q["points"] for q in manual)
-        lines += ["", f"**Graded by hand** ({total:g} points, not included in this score): "
-                  + ", ".join(f"{q['name']} ({q['points']:g})" for q in manual)]
-    return "\n".join(lines)
+def leaderboard_entries(path, metrics):
+    """[{name, value, order}] for Gradescope, from the metrics the tests recorded in `path` (JSON lines
+    {"name", "value"}; a later line wins), in the order of `metrics` ([{name, order}], the selected
+    parts' declarations). Only declared names, real finite numbers of at most MAX_METRIC in size and
+    the file's first MAX_LEADERBOARD_BYTES count; anything else is dropped."""
+    declared = {m["name"]: m.get("order", "desc") for m in metrics}
+    values = {}
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(MAX_LEADERBOARD_BYTES)
+    except OSError:
+        return []
+    for line in data.decode("utf-8", "replace").splitlines():
+        try:
+            record = json.loads(line)
+            name, value = record["name"], record["value"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(name, str) and name in declared and type(value) in (int, float) \
+                and abs(value) <= MAX_METRIC:  # (False for NaN; exact for huge ints)
+            values[name] = round(float(value), 6)
+    return [{"name": n, "value": values[n], "order": declared[n]} for n in declared if n in values]
 
 
 # ------------------------------------------------------------------------------ results.json

@@ -41,6 +41,9 @@ class Settings:
     hidden_visibility: str = "after_published"  # Gradescope visibility of hidden test results
     not_run_message: str = NOT_RUN
     manual_questions: list = field(default_factory=list)  # [{name, points}] graded by hand (written.md)
+    parts: list = field(default_factory=list)  # [{number, title}] of the selected parts (the summary's table)
+    leaderboard: list = field(default_factory=list)  # [{name, order}]: the metrics reported to Gradescope's
+    # leaderboard (the parts' part.yml), empty unless assignment.yml says `leaderboard: true`
     total_time_limit: int = 540  # seconds; Gradescope's default limit is 600 and then gives no results
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 

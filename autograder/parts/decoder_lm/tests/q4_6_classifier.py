@@ -1,6 +1,6 @@
 # Hidden cases, appended by build.py to the public test file of the same name.
 from otter.test_files import test_case
-from hw_support import thresholds
+from hw_support import leaderboard, thresholds
 
 SENT_TEST_SEED = 7305126048123  # data/sentiment_test.txt was written from this seed; its labels never ship
 FINETUNED_ACC_MIN = thresholds.of("decoder_lm")["FINETUNED_ACC_MIN"]  # calibrated (autograder/parts/decoder_lm/calibration/report.md)
@@ -14,4 +14,5 @@ def _test_labels():
 def hidden_finetuned_accuracy(submitted_files):
     got = read_predictions(find_submitted(submitted_files, "sentiment_predictions.txt"), lm_data.N_SENT_TEST)
     acc = sum(g == y for g, y in zip(got, _test_labels())) / lm_data.N_SENT_TEST
+    leaderboard.record("Fine-tuned classifier: test accuracy (%)", 100 * acc)
     assert acc >= FINETUNED_ACC_MIN, f"the fine-tuned classifier's test accuracy is {acc:.3f}, below the threshold"

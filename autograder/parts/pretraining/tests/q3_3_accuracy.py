@@ -6,7 +6,7 @@
 # from the calibration report (hw_support/thresholds.json, written by the build).
 from otter.test_files import test_case
 import torch
-from hw_support import thresholds
+from hw_support import leaderboard, thresholds
 from hw_support.result_files import ResultFileError, load_torch_file, read_bytes
 
 OK_FORMAT = False
@@ -65,7 +65,7 @@ def _accuracy(preds):
     return 100.0 * sum(p == a for p, a in zip(preds, TEST_ANSWERS)) / len(TEST_ANSWERS)
 
 
-def _check(model, submitted_files, run, params_file, variant):
+def _check(model, submitted_files, run, params_file, variant, metric):
     preds = _predictions(submitted_files, run)
     params = _params(submitted_files, params_file)
     assert params["config"].get("variant", "vanilla") == variant, f"{params_file} is not a {variant} model"
@@ -80,6 +80,7 @@ def _check(model, submitted_files, run, params_file, variant):
         f"{100 * AGREEMENT:.0f}% needed). Evaluate with the params you upload.")
     acc = _accuracy(preds)
     print(f"{run}: {acc:.1f}% of the hidden test questions (rerun agreement {100 * same:.0f}%)")
+    leaderboard.record(metric, acc)  # predictions proven to come from the params: the leaderboard's value
     assert acc >= THRESHOLDS[run], (
         f"{run}: {acc:.1f}% of the hidden test questions answered correctly; at least "
         f"{THRESHOLDS[run]:.1f}% is needed")
@@ -88,13 +89,15 @@ def _check(model, submitted_files, run, params_file, variant):
 @test_case(name="Pretrained vanilla model: hidden test accuracy above the threshold (predictions rerun from "
                 "vanilla.finetune.params)", points=4, hidden=True)
 def hidden_vanilla_pretrain(model, submitted_files):
-    _check(model, submitted_files, "vanilla.pretrain", "vanilla.finetune.params", "vanilla")
+    _check(model, submitted_files, "vanilla.pretrain", "vanilla.finetune.params", "vanilla",
+           "Pretrained vanilla: test accuracy (%)")
 
 
 @test_case(name="Pretrained synthesizer model: hidden test accuracy above the threshold (predictions rerun from "
                 "synthesizer.finetune.params)", points=3, hidden=True)
 def hidden_synthesizer_pretrain(model, submitted_files):
-    _check(model, submitted_files, "synthesizer.pretrain", "synthesizer.finetune.params", "synthesizer")
+    _check(model, submitted_files, "synthesizer.pretrain", "synthesizer.finetune.params", "synthesizer",
+           "Pretrained synthesizer: test accuracy (%)")
 
 
 @test_case(name="No-pretraining vanilla model: test predictions submitted (accuracy reported, no threshold)",
