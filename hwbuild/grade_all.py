@@ -5,8 +5,8 @@ concurrent grading claims its own sandbox user), `--jobs N` at a time in worker 
 go to OUT/<submission>/: results.json, grader.log (the grader's stdout, instructors only), and
 stamp.json, the sha256 of the autograder zip and of the submission's files (and `--only`): a
 submission whose stamp matches is not graded again, so an interrupted run resumes. When grade()
-itself fails, OUT/<submission>/error.txt says why, that row is `crashed` with score 0, and the
-rest of the class is still graded (a rerun tries it again).
+itself fails, OUT/<submission>/error.txt and OUT/grade-all.log say why, that row is `crashed` with
+score 0, and the rest of the class is still graded (a rerun tries it again).
 
 `--shard K/N` grades the K-th of N slices (gradescope_export.shard) for Slurm array jobs or
 Kubernetes indexed Jobs; `merge-grades` (grades_csv.merge) joins the slices' CSVs.
@@ -17,12 +17,14 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 from . import grades_csv, grading, gradescope_export
 
 STAMP, RESULTS, LOG, ERROR = "stamp.json", "results.json", "grader.log", "error.txt"
+BATCH_LOG = "grade-all.log"  # in OUT: one line per failed grading
 
 
 def file_sha256(path):
@@ -121,7 +123,10 @@ def grade_submissions(autograder_zip, submissions, out, jobs=1, only=None, log=p
         def done(s, error):
             if error:
                 errors[s.id] = error
-                bar.write(f"{s.id}: grading failed (row marked crashed): {error.splitlines()[0] if error else ''}")
+                line = f"{s.id}: grading failed (row marked crashed): {error}"
+                bar.write(line.splitlines()[0])
+                with open(os.path.join(out, BATCH_LOG), "a", encoding="utf-8", errors="backslashreplace") as f:
+                    f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
             bar.set_postfix_str(s.id, refresh=False)
             bar.update()
 

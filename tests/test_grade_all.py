@@ -153,6 +153,7 @@ def test_csv_has_identity_questions_total_and_flags(tmp_path, fake_zip, calls):
     assert broken["total"] == "0" and broken["crashed"] == "1" and broken["q1_1_select_first"] == "0"
     error = tmp_path / "grades_results" / "submission_1004" / "error.txt"
     assert "the grader wrote no results.json" in error.read_text()
+    assert "submission_1004: grading failed" in (tmp_path / "grades_results" / "grade-all.log").read_text()
 
 
 def test_rerun_skips_what_is_graded_and_regrades_what_changed(tmp_path, fake_zip, calls):
