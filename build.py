@@ -6,6 +6,9 @@
     python build.py --check              fail (naming the files) if committed solutions/ or student_release/ are stale
     python build.py grade SUBMISSION     grade a directory, .zip or .py as Gradescope would
                      [--json OUT] [--only MODULE] [--log FILE] [--autograder ZIP]
+    python build.py grade-all INPUT --csv OUT   grade a class (Gradescope's export zip or folder) into one CSV
+                     [--jobs N] [--out DIR] [--shard K/N] [--only MODULE] [--autograder ZIP]
+    python build.py merge-grades CSV... --csv OUT   join the CSVs of grade-all's shards
     python build.py verify               prove the graders right: solution, stub, mutants, alternatives
                      [--json OUT] [--module M] [--parts 2,3]
     python build.py --data-seed N        regenerate Part 3's corpus, questions and hidden answers, then build
@@ -16,7 +19,7 @@ import argparse
 import os
 import sys
 
-from hwbuild import calibration, grading, parts, pipeline, verify, zips
+from hwbuild import calibration, grade_all, grades_csv, grading, parts, pipeline, verify, zips
 from hwbuild.markers import MasterError
 
 ROOT = pipeline.ROOT
@@ -70,14 +73,19 @@ def cmd_build(args):
     return 0
 
 
-def cmd_grade(args):
+def autograder_zip(args):
+    """--autograder ZIP, else dist/autograder.zip (built first when missing)."""
     ag_zip = args.autograder or os.path.join(args.dist or os.path.join(ROOT, "dist"), "autograder.zip")
     if not os.path.exists(ag_zip):
         if args.autograder:
-            raise SystemExit(f"grade: no such autograder zip: {ag_zip}")
+            raise SystemExit(f"{args.command}: no such autograder zip: {ag_zip}")
         print(f"{ag_zip} not found: building first", file=sys.stderr)
         cmd_build(argparse.Namespace(check=False, dist=args.dist, out=ROOT, parts=None, config=args.config))
-    results, _ = grading.grade(ag_zip, args.submission, only=args.only, keep_log=args.log)
+    return ag_zip
+
+
+def cmd_grade(args):
+    results, _ = grading.grade(autograder_zip(args), args.submission, only=args.only, keep_log=args.log)
     print(results.get("output", ""))
     print()
     print(grading.table(results))
@@ -86,6 +94,21 @@ def cmd_grade(args):
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2, ensure_ascii=False)
         print(f"results.json written to {args.json}")
+    return 0
+
+
+def cmd_grade_all(args):
+    if args.jobs < 1:
+        raise SystemExit("grade-all: --jobs must be at least 1")
+    return grade_all.run(args, autograder_zip(args))
+
+
+def cmd_merge_grades(args):
+    try:
+        n = grades_csv.merge(args.csvs, args.csv)
+    except grades_csv.GradesError as e:
+        raise SystemExit(f"merge-grades: {e}") from None
+    print(f"{n} row(s) from {len(args.csvs)} file(s) written to {args.csv}")
     return 0
 
 
@@ -126,6 +149,18 @@ def main(argv=None):
     g.add_argument("--only", metavar="MODULE", help="grade only the tests of one student module, e.g. attention")
     g.add_argument("--log", help="write the grader's full output (instructors only) here")
     g.add_argument("--autograder", metavar="ZIP", help="grade with this autograder zip (default dist/autograder.zip)")
+    ga = sub.add_parser("grade-all", help="grade a class: Gradescope's Export Submissions (zip or folder) or a "
+                        "folder of submissions, into one CSV (resumable; hwbuild/grade_all.py)")
+    ga.add_argument("input", help="the export zip or folder, or a folder with one subfolder, .zip or .py per submission")
+    ga.add_argument("--csv", required=True, help="the grade sheet to write")
+    ga.add_argument("--out", help="where each submission's results.json goes (default: CSV's name + _results)")
+    ga.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (processes)")
+    ga.add_argument("--shard", metavar="K/N", help="grade only the K-th of N slices (1 <= K <= N) of the sorted submissions")
+    ga.add_argument("--only", metavar="MODULE", help="grade only the tests of one student module")
+    ga.add_argument("--autograder", metavar="ZIP", help="grade with this autograder zip (default dist/autograder.zip)")
+    mg = sub.add_parser("merge-grades", help="join grade-all CSVs of the shards of one class")
+    mg.add_argument("csvs", nargs="+", metavar="CSV")
+    mg.add_argument("--csv", required=True, help="the merged grade sheet to write")
     v = sub.add_parser("verify", help="prove the graders right: the solution passes, the stub fails, "
                        "every mutant in autograder/parts/<part>/mutants/ loses points, every alternative keeps full marks")
     verify.add_arguments(v)
@@ -149,7 +184,8 @@ def main(argv=None):
             return cmd_calibrate(args)
         if args.command == "verify":
             return verify.run(args)
-        return cmd_grade(args) if args.command == "grade" else cmd_build(args)
+        commands = {"grade": cmd_grade, "grade-all": cmd_grade_all, "merge-grades": cmd_merge_grades}
+        return commands.get(args.command, cmd_build)(args)
     except MasterError as e:
         print(f"build failed: {e}", file=sys.stderr)
         return 2

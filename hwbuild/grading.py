@@ -61,6 +61,28 @@ def _place_submission(submission, dest):
         raise SystemExit(f"grade: no such file or directory: {submission}")
 
 
+def _modules(source):
+    """Every module the autograder at `source` loads (student and given ones)."""
+    with open(os.path.join(source, "harness", "grading.json")) as f:
+        settings = json.load(f)
+    return settings["modules"] + settings.get("given_modules", [])
+
+
+def questions(autograder_zip, only=None):
+    """The questions (test file names, e.g. q2_3_attn_scaled) that grade() runs with this zip and
+    `only`, in grading order."""
+    files = zips.read_zip(autograder_zip)
+    if only:
+        with tempfile.TemporaryDirectory(prefix="attention-hw-questions-") as source:
+            pipeline.write_tree(source, {n: b for n, b in files.items()
+                                         if n.startswith(("tests/", "files/hw_support/", "harness/grading.json"))})
+            _select_tests(source, only, _modules(source))
+            names = [os.path.basename(p) for p in glob.glob(os.path.join(source, "tests", "*.py"))]
+    else:
+        names = [n[len("tests/"):] for n in files if n.startswith("tests/") and n.endswith(".py") and n.count("/") == 1]
+    return sorted(n[:-3] for n in names)
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -79,10 +101,7 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
         source = os.path.join(ag, "source")
         pipeline.write_tree(source, zips.read_zip(autograder_zip))
         if only:
-            with open(os.path.join(source, "harness", "grading.json")) as f:
-                settings = json.load(f)
-            modules = settings["modules"] + settings.get("given_modules", [])
-            _select_tests(source, only, modules)
+            _select_tests(source, only, _modules(source))
         _place_submission(submission, os.path.join(ag, "submission"))
         os.makedirs(os.path.join(ag, "results"))
         with open(os.path.join(ag, "submission_metadata.json"), "w") as f:
