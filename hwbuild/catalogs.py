@@ -74,7 +74,8 @@ def catalogs(assignment):
 
 
 def load_catalogs(report, m, entries):
-    """(mutants, alternatives, checks) of `m` from every selected part's catalog; caught_by renumbered."""
+    """(mutants, alternatives, checks) of `m` from every selected part's catalog; caught_by and
+    loses_all_of renumbered."""
     mutants, alternatives, checks = [], [], []
     for part, path in entries:
         try:
@@ -86,9 +87,10 @@ def load_catalogs(report, m, entries):
             report.rows.append(Row("?", m, "(broken catalog)", 0))
             continue
         for var in mu + alt:
-            caught = getattr(var, "caught_by", None)
-            if caught:
-                object.__setattr__(var, "caught_by", [part.renumber(q) for q in caught])
+            for attr in ("caught_by", "loses_all_of"):
+                named = getattr(var, attr, None)
+                if named:
+                    object.__setattr__(var, attr, [part.renumber(q) for q in named])
         mutants += mu
         alternatives += alt
         checks += [(f"{m}: {getattr(fn, '__name__', 'check')}", fn) for fn in ch]

@@ -9,7 +9,8 @@ released) defining
 A variant's source is the module's solution with one edit: `replace=(old, new)` swaps one exact,
 unique snippet of the solution, `code=` replaces the top-level definitions it defines (functions
 or classes of the same name) and may add helpers. A mutant must lose points in every question of
-`caught_by`; an alternative must keep full marks.
+`caught_by`, and every point of each question in its optional `loses_all_of` (a trivial output, e.g.
+zeros, that no property test may pay for); an alternative must keep full marks.
 """
 import ast
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Variant:
 @dataclass
 class Mutant(Variant):
     caught_by: list = field(default_factory=list)  # question names, e.g. "q2_1_pairwise_similarities"
+    loses_all_of: list = field(default_factory=list)  # questions in which it must fail every test case
 
 
 @dataclass
@@ -46,10 +48,10 @@ class Alternative(Variant):
     pass
 
 
-def mutant(function, name, caught_by, old=None, new=None, code=None):
+def mutant(function, name, caught_by, old=None, new=None, code=None, loses_all_of=()):
     """A Mutant that replaces `old` by `new`, or (with `code`) whole definitions."""
     return Mutant(function=function, name=name, caught_by=caught_by,
-                  replace=(old, new) if code is None else None, code=code)
+                  replace=(old, new) if code is None else None, code=code, loses_all_of=list(loses_all_of))
 
 
 def alternative(function, name, code=None, old=None, new=None):

@@ -257,7 +257,8 @@ def _variant_problems(check, var, kind, function, caught_by):
     if kind == "mutant":
         if not caught_by:
             problems.append("caught_by is empty: record the question meant to catch it")
-        unknown = [q for q in caught_by if q not in {q.name for q in check.questions}]
+        unknown = [q for q in list(caught_by) + list(getattr(var, "loses_all_of", None) or [])
+                   if q not in {q.name for q in check.questions}]
         if unknown:
             problems.append(f"caught_by names {', '.join(unknown)}, not a question that uses {m}")
     try:
@@ -296,12 +297,16 @@ def check_variant(check, kind, i, var):
         report.fail(f"{label} {v.problem} (a catalog bug, not a test of the tests)")
     elif kind == "mutant":
         missed = [q for q in v.caught_by if q not in lost]
-        v.ok = not missed
+        kept = {q: v.passed_cases[q] for q in getattr(var, "loses_all_of", None) or [] if v.passed_cases.get(q)}
+        v.ok = not missed and not kept
         if not lost:
             v.problem = "ESCAPED: lost no points" + (f" ({problem})" if problem else "")
         elif missed:
             v.problem = (f"ESCAPED {', '.join(missed)}: lost points only in {', '.join(sorted(lost))}"
                          + (f" ({problem})" if problem else ""))
+        elif kept:
+            v.problem = "PAID for a trivial output: " + "; ".join(f"{q} passed {', '.join(cs)}"
+                                                                   for q, cs in kept.items())
         else:
             v.problem = problem or f"caught by {', '.join(sorted(lost))}"
         if v.ok:

@@ -2,7 +2,8 @@
 
 - Span corruption: the questions of q3_1 (public + hidden, merged) run in-process (build.py verify's
   machinery) on five differently written correct implementations (all pass) and on the realistic
-  bugs of the issue (each fails at least one test).
+  bugs of the issue (each fails at least one test); failure messages name the document's index, length and
+  first differing character, and a crash names the document that raised.
 - The corpus generator: deterministic per seed, baseline about 5%, at least 150 held-out people, the
   committed release data is the generator's output.
 - The hidden accuracy tests (q3_3): correct predictions from the submitted params pass, predictions
@@ -91,6 +92,42 @@ def test_stub_dataset_fails_every_span_test(build, solution_modules, tmp_path):
     cases = _run_dataset_variant(build, solution_modules, tmp_path, "stub", build.release["dataset.py"].decode())
     assert all(not ok for _, _, ok, _ in cases)
 
+
+
+def _failures(build, solution_modules, tmp_path, tag, old, new):
+    source = build.solutions["dataset.py"].decode()
+    assert source.count(old) == 1
+    cases = _run_dataset_variant(build, solution_modules, tmp_path, tag, source.replace(old, new))
+    return {c: verify.last_line(m) for c, _, ok, m in cases if not ok}
+
+
+def test_span_messages_name_the_document_length_and_first_difference(build, solution_modules, tmp_path):
+    """A student who strips the documents is told where the example departs from the document (hidden
+    tests: the document's index and length, never the document)."""
+    failed = _failures(build, solution_modules, tmp_path, "strip", "document = self.data[idx]\n",
+                       "document = self.data[idx].strip()\n")
+    departs = r"your (prefix|masked_content|suffix) differs from the document at character 0: .{3,4} vs ' '"
+    found = [m for m in failed.values() if re.search(departs, m)]
+    assert found, failed
+    assert "do not strip or change the document" in found[0]
+    assert re.search(r"\(document \d+, \d+ characters, block_size \d+\)$", found[0]), found[0]
+    # a document with a trailing space, stripped to 3 characters
+    docs = ["abc ", "abcdefgh"]
+    from hw_support.span_checks import parse_item, vocab_for
+    stoi, itos = vocab_for("\n".join(docs))
+    ids = [stoi[c] for c in "abc" + "\u2047\u2047"] + [0] * 12
+    item = (torch.tensor(ids[:-1]), torch.tensor(ids[1:]))
+    with pytest.raises(AssertionError, match=r"keeps 3 characters of a document of 4.*do not strip"):
+        parse_item(item, docs[0], 16, itos, show=False, index=0)
+
+
+def test_a_crash_names_the_index_and_length_of_the_document(build, solution_modules, tmp_path):
+    """randint(1, n // 2) raises on the empty document: the message names it (index 3 of the public DOCS)."""
+    failed = _failures(build, solution_modules, tmp_path, "crash", "masked_len = random.randint(0, n // 2)",
+                       "masked_len = random.randint(1, n // 2)")
+    public = failed["CharCorruptionDataset: every example is prefix MASK suffix MASK masked PAD..., x/y shifted, "
+                    "of length block_size (block sizes 16 and 64)"]
+    assert "dataset[3] raised ValueError" in public and "document 3 has 0 characters" in public, public
 
 # ------------------------------------------------------------------------------------------------
 # The generated corpus

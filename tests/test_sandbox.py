@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import ROOT
-from hw_support.checks import assert_unchanged
+from hw_support.checks import assert_tensor, assert_unchanged, call_on_meta
 from hw_support.loader import BrokenModule
 from sandbox import client as sandbox, codec, launch
 
@@ -55,6 +55,12 @@ class Net(nn.Module):
 
 def uses(counter):
     return counter.total() * SCALE
+
+def cpu_mask(x):
+    return x.masked_fill(torch.ones(x.shape, dtype=torch.bool), 0.0)
+
+def cpu_zeros(x):
+    return torch.zeros(x.shape)
 '''
 
 
@@ -100,6 +106,20 @@ def test_in_place_changes_never_reach_the_grader_but_are_marked(toy):
     y = torch.tensor([2.0])
     toy_.double(y)
     assert_unchanged(y.clone(), y, "y")  # no mark without a change
+
+
+def test_meta_device_failures_say_that_meta_stands_in_for_a_gpu(toy):
+    """A student error on meta-device inputs, or an output left on the CPU, says what 'meta' is."""
+    toy_ = toy[1]["toy"]
+    x = torch.empty(2, 3, device="meta")
+    with pytest.raises(AssertionError, match=r"cpu_mask\(x\) raised: RuntimeError: Tensor on device meta is not on "
+                                             r"the expected device cpu!? \(the grader uses PyTorch's 'meta' device to "
+                                             r"stand in for a GPU: create new tensors on the inputs' device"):
+        call_on_meta(toy_.cpu_mask, "cpu_mask(x)", x)
+    out = call_on_meta(toy_.cpu_zeros, "cpu_zeros(x)", x)
+    with pytest.raises(AssertionError, match=r"on cpu, expected meta .*'meta' device to stand in for a GPU"):
+        assert_tensor(out, "cpu_zeros(x)", device="meta")
+    assert call_on_meta(toy_.double, "double(x)", x).device.type == "meta"
 
 
 def test_gradients_flow_through_calls_and_modules(toy):

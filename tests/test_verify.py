@@ -172,6 +172,23 @@ def test_a_weak_test_lets_a_mutant_escape_and_verify_fails(toy):
     assert [(r.function, r.mutants_caught, r.mutants_total) for r in report.rows] == [("double", 0, 1)]
 
 
+
+def test_a_trivial_output_must_lose_every_point_of_loses_all_of(toy):
+    """`x * 0` passes 'double(0) is 0' (a property zeros have); with loses_all_of that is a failure."""
+    root, write = toy
+    zero_case = ('\n\n@test_case(name="double(0) is 0", points=1)\n'
+                 'def public_zero(toy):\n    assert toy.double(0) == 0\n')
+    build = _toy_build(TOY_TEST + STRONGER + zero_case, root)
+    zeros = TOY_CATALOG.replace('name="adds 2 instead of doubling"', 'name="returns zero"').replace(
+        '"return x + 2"', '"return x * 0"')
+    write(zeros)
+    assert verify.verify(build, only="toy").ok  # caught_by alone: losing some points is enough
+    write(zeros.replace('caught_by=["q9_1_double"],', 'caught_by=["q9_1_double"], loses_all_of=["q9_1_double"],'))
+    report = verify.verify(build, only="toy")
+    (mutant,) = [v for v in report.variants if v.kind == "mutant"]
+    assert not report.ok and not mutant.ok
+    assert "PAID for a trivial output" in mutant.problem and "double(0) is 0" in mutant.problem
+
 def test_a_broken_or_half_written_catalog_is_a_failure_row_not_a_crash(toy):
     root, write = toy
     build = _toy_build(TOY_TEST + STRONGER, root)

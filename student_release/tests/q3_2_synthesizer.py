@@ -26,5 +26,10 @@ def public_causal(attention):
     y = layer(x)
     x2 = x.clone()
     x2[:, 4:] = torch.randn(2, 4, 12)
-    assert_close(layer(x2)[:, :4], y[:, :4], "SynthesizerAttention at positions 0-3 after changing positions 4-7",
+    y2 = layer(x2)
+    assert_close(y2[:, :4], y[:, :4], "SynthesizerAttention at positions 0-3 after changing positions 4-7",
                  atol=1e-5)
+    # an output that ignores every input (zeros, a constant) is causal too, and earns nothing here
+    assert (y2[:, 4:] - y[:, 4:]).abs().max() > 1e-4, (
+        "SynthesizerAttention's outputs at positions 4-7 did not change when positions 4-7 did: each position's "
+        "output should depend on the inputs up to it")

@@ -28,6 +28,23 @@ def type_name(x):
     return x._type if remote else type(x).__name__
 
 
+META_NOTE = ("the grader uses PyTorch's 'meta' device to stand in for a GPU: create new tensors on the inputs' "
+             "device, e.g. torch.zeros(..., device=x.device) or torch.ones_like(x)")
+
+
+def call_on_meta(fn, what, *args, **kwargs):
+    """`fn(*args, **kwargs)` on meta-device inputs; an error the student's code raises becomes an
+    AssertionError that names the call and says what the meta device stands for."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:
+        if type(e).__name__ in ("StudentTimeout", "StudentCrash"):  # the sandbox's own verdicts stay as they are
+            raise
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        kind = "" if type(e).__name__ == "SandboxError" else f" {type(e).__name__}"  # its last line names the error
+        raise AssertionError(f"{what} raised{kind}: {lines[-1][:300] if lines else ''} ({META_NOTE})") from e
+
+
 def assert_tensor(got, fn, shape=None, dtype=None, device=None):
     """`got` is a torch.Tensor of the given shape, dtype and device."""
     assert isinstance(got, torch.Tensor), f"{fn} should return a torch.Tensor, got {type_name(got)}"
@@ -38,7 +55,8 @@ def assert_tensor(got, fn, shape=None, dtype=None, device=None):
         assert got.dtype == dtype, f"{fn} returned dtype {got.dtype}, expected {dtype} (the inputs' dtype)"
     if device is not None:
         assert got.device == torch.device(device), (
-            f"{fn} returned a tensor on {got.device}, expected {torch.device(device)} (the inputs' device)")
+            f"{fn} returned a tensor on {got.device}, expected {torch.device(device)} (the inputs' device)"
+            + (f"; {META_NOTE}" if torch.device(device).type == "meta" else ""))
 
 
 def _abs_diff(got, expected):

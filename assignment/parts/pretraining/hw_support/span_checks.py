@@ -33,14 +33,39 @@ def _as_ids(t, what, block_size):
     return [int(i) for i in t]
 
 
-def parse_item(item, doc, block_size, itos, show=True):
+def _where(doc, block_size, show, index):
+    """Where an example comes from: the document itself (public tests) or only its index and length."""
+    if show:
+        return f" (document {doc!r}, {len(doc)} characters, block_size {block_size})"
+    at = f"document {index}, " if index is not None else "a document of "
+    return f" ({at}{len(doc)} characters, block_size {block_size})"
+
+
+def departure(prefix, masked, suffix, doc):
+    """Why prefix + masked + suffix is not the start of `doc`, naming the first differing character."""
+    truncated = prefix + masked + suffix
+    if prefix + masked and doc.startswith(prefix + suffix + masked):
+        return ("the pieces are in the wrong order: the example must be prefix MASK suffix MASK masked_content "
+                "(the masked content comes last, after the second MASK)")
+    i = next((k for k, (a, b) in enumerate(zip(truncated, doc)) if a != b), min(len(truncated), len(doc)))
+    if i >= len(doc):
+        return (f"prefix + masked_content + suffix has {len(truncated)} characters, but the document has only "
+                f"{len(doc)}: keep document[:length] and add nothing to it")
+    piece = "prefix" if i < len(prefix) else "masked_content" if i < len(prefix) + len(masked) else "suffix"
+    return (f"your {piece} differs from the document at character {i}: {truncated[i]!r} vs {doc[i]!r} "
+            f"(prefix + masked_content + suffix, read from your example as prefix MASK suffix MASK masked_content, "
+            f"must be document[:length]) — do not strip or change the document")
+
+
+def parse_item(item, doc, block_size, itos, show=True, index=None):
     """Check one example of document `doc`; returns (truncated length, masked length).
 
     Checks: a pair (x, y) of long tensors of length block_size; y is x shifted by one; the string
     is prefix MASK suffix MASK masked, then only PADs; prefix + masked + suffix is the start of the
     document, at most int(block_size * 7 / 8) long and at least 4 long (or the whole document).
+    Messages name the document's index (`index`) and length, and show it only with `show`.
     """
-    where = f" (document {doc!r}, block_size {block_size})" if show else f" (block_size {block_size})"
+    where = _where(doc, block_size, show, index)
     assert isinstance(item, (tuple, list)) and len(item) == 2, (
         f"dataset[i] should return a pair (x, y), got {type(item).__name__}" + where)
     x, y = (_as_ids(t, n, block_size) for t, n in zip(item, ("x", "y")))
@@ -56,19 +81,58 @@ def parse_item(item, doc, block_size, itos, show=True):
     prefix, suffix, masked = pieces
     truncated = prefix + masked + suffix
     limit = int(block_size * 7 / 8)
-    assert doc.startswith(truncated), (
-        "prefix + masked_content + suffix should be the start of the document (truncate to document[:length], "
-        "then split it into three consecutive pieces)" + where)
+    assert doc.startswith(truncated), departure(prefix, masked, suffix, doc) + where
     assert len(truncated) <= limit, (
         f"the truncated document has {len(truncated)} characters, more than int(block_size * 7 / 8) = {limit}" + where)
     assert len(truncated) >= 4 or truncated == doc, (
-        f"the truncated document has {len(truncated)} characters: at least 4 are needed (unless the whole "
-        "document is shorter)" + where)
+        f"your example keeps {len(truncated)} characters of a document of {len(doc)}: keep document[:length] for a "
+        f"length drawn from 4 to {limit} (the whole document only when it is shorter than that length); do not "
+        "strip or change the document" + where)
     return len(truncated), len(masked)
 
 
-def parse_all(items, docs, block_size, itos, show=True):
-    return [parse_item(item, doc, block_size, itos, show) for item, doc in zip(items, docs)]
+def parse_all(items, docs, block_size, itos, show=True, indices=None):
+    """parse_item on every example; `indices` (the documents' indices) name them in messages."""
+    indices = indices if indices is not None else [None] * len(docs)
+    return [parse_item(item, doc, block_size, itos, show, i) for item, doc, i in zip(items, docs, indices)]
+
+
+def sample(dataset, ds, indices, seed, docs, block_size):
+    """dataset.sample_items(ds, indices, seed); when the student's code raises, an AssertionError that
+    names the index and length of the document whose example raised (found by replaying the seeded run)."""
+    try:
+        return dataset.sample_items(ds, indices, seed)
+    except Exception as e:
+        if type(e).__name__ in ("StudentTimeout", "StudentCrash"):
+            raise
+        error = e
+    k = _first_failing(dataset, ds, indices, seed)
+    what = str(error).strip().splitlines()[-1][:300] if str(error).strip() else ""
+    if k is None:
+        raise AssertionError(f"dataset[i] raised {type(error).__name__}: {what} (block_size {block_size})") from error
+    i = indices[k]
+    raise AssertionError(f"dataset[{i}] raised {type(error).__name__}: {what} (document {i} has {len(docs[i])} "
+                         f"characters; block_size {block_size}; example {k} of a seeded run)") from error
+
+
+def _first_failing(dataset, ds, indices, seed):
+    """The position of the first example that raises when the seeded run is replayed (None if none does)."""
+    def raises(n):
+        try:
+            dataset.sample_items(ds, indices[:n], seed)
+        except Exception as e:
+            if type(e).__name__ in ("StudentTimeout", "StudentCrash"):
+                raise
+            return True
+        return False
+
+    lo, hi = 0, len(indices)  # the first lo examples run; the first hi raise
+    if not raises(hi):
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if raises(mid) else (mid, hi)
+    return hi - 1
 
 
 def check_lengths_cover(lengths, block_size):

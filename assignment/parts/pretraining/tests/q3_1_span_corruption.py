@@ -1,6 +1,6 @@
 from otter.test_files import test_case
 from hw_support.checks import seed_all
-from hw_support.span_checks import check_lengths_cover, parse_all, vocab_for
+from hw_support.span_checks import check_lengths_cover, parse_all, sample, vocab_for
 
 OK_FORMAT = False
 name = "q3_1_span_corruption"
@@ -20,8 +20,8 @@ def public_examples(dataset):
         assert dict(ds.stoi) == stoi and len(ds) == len(DOCS), "do not change CharCorruptionDataset.__init__"
         seed_all(31)
         idx = [i % len(DOCS) for i in range(100)]
-        items = dataset.sample_items(ds, idx, 31)
-        parse_all(items, [DOCS[i] for i in idx], block_size, itos)
+        items = sample(dataset, ds, idx, 31, DOCS, block_size)
+        parse_all(items, [DOCS[i] for i in idx], block_size, itos, indices=idx)
 
 
 @test_case(name="CharCorruptionDataset: truncated lengths cover 4 .. int(block_size * 7 / 8) (block size 16)",
@@ -31,7 +31,7 @@ def public_truncation_range(dataset):
     ds = dataset.CharCorruptionDataset(doc, 16)
     _, itos = vocab_for(doc)
     seed_all(32)
-    items = dataset.sample_items(ds, [0] * 600, 32)
+    items = sample(dataset, ds, [0] * 600, 32, [doc], 16)
     lengths = [n for n, _ in parse_all(items, [doc] * 600, 16, itos)]
     # 11 possible lengths; a uniform choice misses one of them in 600 draws with probability
     # at most 11 * (10/11)^600 < 1e-23

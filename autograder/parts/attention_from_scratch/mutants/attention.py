@@ -55,6 +55,8 @@ def pairwise_similarities(Q, K):
     _m("attn_scaled", "divides by sqrt(T), the last dim of A", [Q2], SCALED, "return A / math.sqrt(A.shape[-1])"),
     _m("attn_scaled", "scales A in place", [Q2], SCALED, "A /= math.sqrt(n_embd / n_heads)\n    return A"),
     _m("attn_scaled", "casts to float32", [Q2], SCALED, "return (A / math.sqrt(n_embd / n_heads)).float()"),
+    _m("attn_scaled", "scale factor computed in float32 (torch.tensor's default dtype)", [Q2], SCALED,
+       "return A / torch.sqrt(torch.tensor(n_embd / n_heads))"),
 
     # ---- attn_softmax ------------------------------------------------------------------------
     _m("attn_softmax", "softmax over dim -2 (columns)", [Q3], SOFTMAX, "return torch.softmax(A, dim=-2)"),
@@ -223,6 +225,11 @@ def self_attention(Q, K, V, n_heads=1, causal=True):
        SCORES, "A = attn_scaled(pairwise_similarities(k, q), C, n_heads)"),
     _m("self_attention", "passes n_tok as n_embd to attn_scaled", [Q7],
        SCORES, "A = attn_scaled(pairwise_similarities(q, k), T, n_heads)"),
+    _m("self_attention", "returns zeros: has every property (causal, device, inputs unchanged), no right value", [Q7],
+       code='''
+def self_attention(Q, K, V, n_heads=1, causal=True):
+    return torch.zeros_like(Q)
+''', loses_all_of=[Q7]),
     _m("self_attention", "F.dropout on the weights (training=True by default)", [Q7], OUTPUT_STEP,
        "y = compute_outputs(torch.nn.functional.dropout(attn_softmax(A), 0.1), v)"),
 ]

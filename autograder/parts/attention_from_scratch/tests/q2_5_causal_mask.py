@@ -1,7 +1,7 @@
 # Hidden cases, appended by build.py to the public test file of the same name.
 from otter.test_files import test_case
 import torch
-from hw_support.checks import assert_close, assert_tensor, seed_all
+from hw_support.checks import assert_close, assert_tensor, call_on_meta, seed_all
 
 
 def _expected_masked(A):
@@ -28,8 +28,15 @@ def hidden_batched(attention):
     assert_close(got, _expected_masked(A), "apply_causal_mask on a (2, 3, 5, 5) input", atol=0, show_values=False)
 
 
-@test_case(name="make_causal_mask: created on the requested device", points=1, hidden=True)
+@test_case(name="make_causal_mask: created on the requested device, and right there", points=1, hidden=True)
 def hidden_device(attention):
+    # a right mask too, so that a mask of zeros (on any device) earns nothing
+    seed_all(11)
+    A = torch.randn(5, 5)
+    got = attention.apply_causal_mask(attention.make_causal_mask(5, device=torch.device("cpu")), A.clone())
+    assert_close(got, _expected_masked(A), "apply_causal_mask(make_causal_mask(5, device='cpu'), A)", atol=0,
+                 show_values=False)
     # the meta device stands in for a GPU: a mask made on the default device lands on "cpu"
-    mask = attention.make_causal_mask(5, device=torch.device("meta"))
+    mask = call_on_meta(attention.make_causal_mask, "make_causal_mask(5, device='meta')", 5,
+                        device=torch.device("meta"))
     assert_tensor(mask, "make_causal_mask(5, device='meta')", shape=(5, 5), device="meta")

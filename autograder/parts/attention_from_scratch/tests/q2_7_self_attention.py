@@ -1,7 +1,7 @@
 # Hidden cases, appended by build.py to the public test file of the same name.
 from otter.test_files import test_case
 import torch
-from hw_support.checks import assert_close, assert_tensor, assert_unchanged, seed_all
+from hw_support.checks import assert_close, assert_tensor, assert_unchanged, call_on_meta, seed_all
 from hw_support.reference import mha_reference
 
 _CASES = [(1, 1, 4), (2, 5, 12), (3, 7, 6), (4, 12, 8), (1, 16, 10)]  # (B, T, C)
@@ -33,11 +33,17 @@ def hidden_float64(attention):
                      f"self_attention (float64, n_heads={h}, causal={causal})", atol=1e-10, show_values=False)
 
 
-@test_case(name="self_attention: causal outputs ignore future tokens", points=1, hidden=True)
+# The property tests below also check the outputs against the reference, so an output that merely has
+# the property (zeros ignore future tokens and sit on any device) earns nothing.
+
+
+@test_case(name="self_attention: causal outputs right and ignore future tokens", points=1, hidden=True)
 def hidden_causality(attention):
     seed_all(15)
     Q, K, V = (torch.randn(2, 9, 6) for _ in range(3))
     out = attention.self_attention(Q, K, V, n_heads=2, causal=True)
+    assert_close(out, mha_reference(Q, K, V, 2, True), "self_attention(causal=True) on (B, T, C) = (2, 9, 6)",
+                 atol=1e-4, show_values=False)
     Q2, K2, V2 = Q.clone(), K.clone(), V.clone()
     for t in (Q2, K2, V2):
         t[:, 5:] = torch.randn(2, 4, 6)
@@ -62,17 +68,21 @@ def hidden_rows_sum_to_one(attention):
                  atol=1e-5, show_values=False)
 
 
-@test_case(name="self_attention: Q, K, V unchanged; output on the inputs' device", points=1, hidden=True)
+@test_case(name="self_attention: right outputs, Q, K, V unchanged; output on the inputs' device", points=1,
+           hidden=True)
 def hidden_inputs_and_device(attention):
     seed_all(17)
     Q, K, V = (torch.randn(2, 5, 6) for _ in range(3))
     saved = [t.clone() for t in (Q, K, V)]
-    attention.self_attention(Q, K, V, n_heads=3, causal=True)
+    got = attention.self_attention(Q, K, V, n_heads=3, causal=True)
     for name_, before, after in zip("QKV", saved, (Q, K, V)):
         assert_unchanged(before, after, name_)
+    assert_close(got, mha_reference(*saved, 3, True), "self_attention(n_heads=3, causal=True) on (2, 5, 6)",
+                 atol=1e-4, show_values=False)
     # the meta device stands in for a GPU: anything created on the default device ends up on "cpu"
     Qm, Km, Vm = (torch.empty(2, 5, 6, device="meta") for _ in range(3))
-    out = attention.self_attention(Qm, Km, Vm, n_heads=3, causal=True)
+    out = call_on_meta(attention.self_attention, "self_attention on inputs on the 'meta' device", Qm, Km, Vm,
+                       n_heads=3, causal=True)
     assert_tensor(out, "self_attention on meta-device inputs", shape=(2, 5, 6), device="meta")
 
 

@@ -18,12 +18,15 @@ def hidden_matches_reference(lm):
                      atol=1e-4, show_values=False)
 
 
-@test_case(name="TransformerBlock: causal at every position", points=1, hidden=True)
+@test_case(name="TransformerBlock: right outputs, causal at every position", points=1, hidden=True)
 def hidden_causal_everywhere(lm):
     seed_all(412)
-    block, _ = _block_and_reference(lm, 12, 3, seed=412)
+    block, ref = _block_and_reference(lm, 12, 3, seed=412)
     x = torch.randn(2, 8, 12)
     out = block(x)
+    # right values too: an output that ignores the other tokens (x itself, zeros) is causal and earns nothing
+    assert_close(out.double(), reference_block_forward(ref, x), "TransformerBlock(12, 3) on x of shape (2, 8, 12)",
+                 atol=1e-4, show_values=False)
     for t in range(8):
         x2 = x.clone()
         x2[:, t:] = torch.randn(2, 8 - t, 12)

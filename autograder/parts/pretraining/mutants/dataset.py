@@ -12,6 +12,7 @@ TRUNC = "document = document[:length]"
 MLEN = "masked_len = random.randint(0, n // 2)"
 REARRANGE = "text = prefix + self.MASK_CHAR + suffix + self.MASK_CHAR + masked"
 PAD = "text = text + self.PAD_CHAR * (self.block_size + 1 - len(text))"
+START = "start = random.randint(0, n - masked_len)"
 XY = "y = torch.tensor([self.stoi[c] for c in text[1:]], dtype=torch.long)"
 X = "x = torch.tensor([self.stoi[c] for c in text[:-1]], dtype=torch.long)"
 
@@ -57,6 +58,13 @@ MUTANTS = [
     _m("masked length always round(n / 4)", MLEN, "masked_len = round(n / 4)"),
     _m("masked length 1/2 of the truncated length on average", MLEN, "masked_len = random.randint(0, n)"),
     _m("masked length 1/8 of the truncated length on average", MLEN, "masked_len = random.randint(0, n // 4)"),
+    # a common public pattern: right on long documents, wrong on documents shorter than the drawn length
+    _m("masked length and start drawn from the drawn length, not the truncated document's", MLEN + "\n        " + START,
+       "masked_len = random.randint(0, length // 2)\n        start = random.randint(0, length - masked_len)"),
+    _m("masked start drawn from the drawn length: past the end of a short document", START,
+       "start = random.randint(0, length - masked_len)"),
+    _m("masked length drawn from the drawn length: a short document mostly masked", MLEN + "\n        " + START,
+       "masked_len = random.randint(0, length // 2)\n        start = random.randint(0, max(0, n - masked_len))"),
     _m("missing second MASK", REARRANGE, "text = prefix + self.MASK_CHAR + suffix + masked"),
     _m("masked content and suffix swapped", REARRANGE,
        "text = prefix + self.MASK_CHAR + masked + self.MASK_CHAR + suffix"),

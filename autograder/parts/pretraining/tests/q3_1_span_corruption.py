@@ -14,10 +14,21 @@
 #   for at least half of these n; with the reference (uniform on 0..n//2, >= 5 values) all 20 equal has
 #   probability <= 5 (1/5)^20 ~ 5e-14 per n. And the masked part must be longer than n/4 at least once and
 #   shorter at least once in 3000 examples.
+# - short documents (block size 256, so the drawn length int 4..224 is almost always longer than the
+#   documents of 8..16 characters; N = 2000 examples, seed 131): the masked length and its start must follow
+#   the truncated document's actual length, not the drawn one. Two checks:
+#   (a) mean masked length: |mean(masked - n/4)| <= 0.75 + 4 SE, as above: a correct implementation with
+#       |E[d]| <= 0.75 fails with probability P(|Z| > 4) = 6.3e-5 (CLT); for the reference (|E[d]| <= 0.25,
+#       d in [-4, 4] since n <= 16) Hoeffding gives <= 2 exp(-2 N 0.5^2 / 8^2) = 2 e^-15.6 = 3e-7.
+#   (b) the masked content is empty in at most half of the examples. The reference has P(empty) =
+#       1/(n//2 + 1) <= 1/5 for n >= 8: Chernoff gives P(fraction >= 1/2) <= exp(-N KL(1/2 || 1/5)) =
+#       e^-446; any correct implementation with P(empty) <= 1/3: exp(-N KL(1/2 || 1/3)) = e^-118.
+#   Drawing them from the drawn length (the span mostly starts past the document's end) gives
+#   mean(d) ~ -1.7 and ~77% empty examples (simulated), far beyond both limits.
 from otter.test_files import test_case
 from hw_support.checks import seed_all
-from hw_support.span_checks import (check_lengths_cover, masked_stats, parse_all, random_corpus, varied_fraction,
-                                    vocab_for)
+from hw_support.span_checks import (check_lengths_cover, masked_stats, parse_all, random_corpus, sample,
+                                    varied_fraction, vocab_for)
 
 
 def _examples(dataset, docs, block_size, n, seed):
@@ -27,8 +38,8 @@ def _examples(dataset, docs, block_size, n, seed):
     assert len(ds) == len(docs), "len(dataset) should be the number of documents"
     seed_all(seed)
     idx = [i % len(docs) for i in range(n)]
-    items = dataset.sample_items(ds, idx, seed)
-    return parse_all(items, [docs[i] for i in idx], block_size, itos, show=False)
+    items = sample(dataset, ds, idx, seed, docs, block_size)
+    return parse_all(items, [docs[i] for i in idx], block_size, itos, show=False, indices=idx)
 
 
 @test_case(name="CharCorruptionDataset: well-formed examples on the grader's corpus, block sizes 8, 24, 64 and 128",
@@ -76,3 +87,22 @@ def hidden_masked_length(dataset):
     assert frac >= 0.5, (
         "the masked length should be random: for a given truncated length it almost always had the same value "
         f"(varied for only {100 * frac:.0f}% of the lengths)")
+
+
+@test_case(name="CharCorruptionDataset: on documents shorter than the drawn length, the masked content is 1/4 of "
+                "the document on average and lies inside it", points=2, hidden=True)
+def hidden_short_document_masks(dataset):
+    docs = random_corpus(131, 40, 8, 16)
+    pairs = _examples(dataset, docs, 256, 2000, 131)
+    mean, se, _, _ = masked_stats(pairs)
+    tol = 0.75 + 4 * se
+    hint = ("a document shorter than the drawn length is used whole, so draw the masked length and its start from "
+            "len(document[:length]), the truncated document's actual length, not from the drawn length")
+    assert abs(mean) <= tol, (
+        f"on documents of 8 to 16 characters (block_size 256), the masked content should be 1/4 of the truncated "
+        f"document on average: over 2000 examples it was {mean:+.2f} characters off on average (allowed: "
+        f"{tol:.2f}); {hint}")
+    empty = sum(m == 0 for _, m in pairs) / len(pairs)
+    assert empty <= 0.5, (
+        f"on documents of 8 to 16 characters (block_size 256), the masked content was empty in {100 * empty:.0f}% "
+        f"of 2000 examples; {hint}")
