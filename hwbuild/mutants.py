@@ -23,6 +23,7 @@ class Variant:
     name: str  # what the student did, in a few words
     replace: Optional[Tuple[str, str]] = None
     code: Optional[str] = None
+    needs: list = field(default_factory=list)  # modules of other parts it imports (skipped without them)
 
     def apply(self, solution):
         """The solution source with this variant's edit."""
@@ -54,9 +55,11 @@ def mutant(function, name, caught_by, old=None, new=None, code=None, loses_all_o
                   replace=(old, new) if code is None else None, code=code, loses_all_of=list(loses_all_of))
 
 
-def alternative(function, name, code=None, old=None, new=None):
-    """An Alternative that replaces whole definitions with `code`, or `old` by `new`."""
-    return Alternative(function=function, name=name, code=code, replace=(old, new) if code is None else None)
+def alternative(function, name, code=None, old=None, new=None, needs=()):
+    """An Alternative that replaces whole definitions with `code`, or `old` by `new`; `needs`: the modules of
+    other parts it imports (verify skips it, saying so, in a selection without them)."""
+    return Alternative(function=function, name=name, code=code, replace=(old, new) if code is None else None,
+                       needs=list(needs))
 
 
 def _definitions(tree):

@@ -223,8 +223,15 @@ def verify_module(gate, m, entries):
     rows = {f: Row(",".join(sorted(g["parts"])), m, f, g["cases"]) for f, g in sorted(
         graded.items(), key=lambda kv: (sorted(kv[1]["parts"]), order.get(kv[0], 0), kv[0]))}
     check = ModuleCheck(gate, m, solution, questions, rows)
+    loaded = set(build.assignment.loaded)
     for i, var in enumerate(mutants + alternatives):
-        check_variant(check, "mutant" if i < len(mutants) else "alternative", i, var)
+        kind = "mutant" if i < len(mutants) else "alternative"
+        missing = sorted(set(getattr(var, "needs", None) or []) - loaded)
+        if missing:
+            report.checks.append({"name": f"{kind} {m}.{var.function} '{var.name}'", "ok": True, "message":
+                                  f"skipped: it imports {', '.join(missing)}, not in this selection of parts"})
+            continue
+        check_variant(check, kind, i, var)
     where = " + ".join(pipeline.rel(path) for _, path in entries) or f"autograder/parts/<part>/mutants/{m}.py"
     for f, row in rows.items():
         if row.mutants_total < MIN_MUTANTS or row.alternatives_total < MIN_ALTERNATIVES:

@@ -149,3 +149,10 @@ def test_renumbered_parts_rename_their_questions_and_keep_full_marks(tmp_path):
     assert {t["number"].split(".")[0] for t in graded} == {"1", "2"}
     v = run_build(ROOT, "--config", str(config), "verify", "--module", "query_crafting")
     assert v.returncode == 0 and "verify: OK" in v.stdout, v.stdout[-3000:] + v.stderr[-2000:]
+
+
+def test_verify_of_a_selection_skips_alternatives_that_import_an_unselected_part():
+    """Part 4's alternative that calls Part 2's self_attention cannot run without Part 2: verify says so."""
+    r = run_build(ROOT, "verify", "--parts", "4")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert "'calls Part 2's self_attention': ok (skipped: it imports attention, not in this selection" in r.stdout

@@ -165,7 +165,7 @@ ALTERNATIVES = [
         q, k, v = self.c_attn(self.ln_1(x)).split(self.n_embd, dim=2)
         x = x + self.resid_dropout(self.c_proj(self_attention(q, k, v, n_heads=self.n_head, causal=True)))
         return x + self.mlp(self.ln_2(x))
-''')),
+'''), needs=["attention"]),
     _a("TransformerBlock", "F.scaled_dot_product_attention(is_causal=True)", code=_block('''
         B, T, C = x.shape
         h = self.ln_1(x)
