@@ -10,7 +10,8 @@ A variant's source is the module's solution with one edit: `replace=(old, new)` 
 unique snippet of the solution, `code=` replaces the top-level definitions it defines (functions
 or classes of the same name) and may add helpers. A mutant must lose points in every question of
 `caught_by`, and every point of each question in its optional `loses_all_of` (a trivial output, e.g.
-zeros, that no property test may pay for); an alternative must keep full marks.
+zeros, that no property test may pay for); an alternative must keep full marks. A variant that imports
+a module of another part says so with `needs=[module]`; verify of a selection without it skips it.
 """
 import ast
 from dataclasses import dataclass, field
