@@ -185,6 +185,27 @@ def test_data_seed_rewrites_data_and_hidden_answers(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # The given model: rotary positions for vanilla, learned ones for the synthesizer
 
+def test_run_py_experiment_runs_every_run_and_prints_the_dev_table(build, tmp_path):
+    """`python run.py experiment` (one epoch each here): every file a student submits, one progress line
+    per step, the dev table with the baseline, and half the cores per pipeline."""
+    import subprocess
+    import sys
+
+    hidden_module("pretraining", "calibration/experiment.py").workdir_for(build, str(tmp_path))
+    r = subprocess.run([sys.executable, "run.py", "experiment", "--epochs", "1"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    threads = max(1, min(4, (os.cpu_count() or 1) // 2))
+    assert f"2 pipelines, 2 at a time, {threads} thread(s) each" in r.stdout
+    assert len(re.findall(r"^\[(vanilla|synthesizer) \d+/\d+\] ", r.stdout, re.M)) == 11
+    for run in ("vanilla.pretrain", "vanilla.nopretrain", "synthesizer.pretrain"):
+        assert re.search(rf"^\| {re.escape(run)} \| [\d.]+% \|$", r.stdout, re.M), r.stdout[-1500:]
+        for split in ("dev", "test"):
+            assert (tmp_path / f"{run}.{split}.predictions").stat().st_size > 0
+    assert (tmp_path / "vanilla.finetune.params").exists() and (tmp_path / "synthesizer.finetune.params").exists()
+    assert "| most common place (baseline) |" in r.stdout and (tmp_path / "logs" / "vanilla.log").exists()
+
+
 def test_name_dataset_cuts_lines_longer_than_the_block(solution_modules):
     ds = solution_modules["dataset"]
     pre = ds.CharCorruptionDataset("abc def?\tWhere was x born\n", 16)
