@@ -155,7 +155,8 @@ def part_options(name, specs, chosen, where):
     the choices stops the build with the entry's file and line."""
     config, lines = where
     for option, spec in specs.items():
-        if not (isinstance(spec, dict) and isinstance(spec.get("choices"), list) and _allowed(spec.get("default"), spec["choices"])):
+        choices = spec.get("choices") if isinstance(spec, dict) else None
+        if not (isinstance(choices, list) and _allowed(spec.get("default"), choices)):
             raise MasterError(rel(os.path.join(ASSIGNMENT, "parts", name, "part.yml")), 1, f"options: {option} needs "
                               "`choices` (names, or mappings such as {seed: int}) and a `default` among them")
     for option, value in chosen.items():

@@ -8,17 +8,20 @@ The term chooses in assignment/assignment.yml, in Part 1's entry (part.yml's `op
 `term_data(options)` gives the build {"matrices", "K", "V"}; it goes to hw_support/part_data.json,
 which query_crafting.setup_k_and_v, the tests (hw_support/exploration.py) and the notebook read.
 
-A draw is kept only if `problems(K, V)` is empty: every exercise is solved by the reference solution
-(assignment/parts/attention_exploration/query_crafting.py) with half the tolerance to spare, the keys
-are far from degenerate and the values apart (their differences span R^3, so only the zero query weighs all four equally,
-as written question 1.3 expects; any two values differ by more than 0.15 somewhere), the exercise that cannot be done reliably in general stays so (a
-small query that averages v_0 and v_1 well leaves no unit-norm k_2 that selects v_2: written 1.6, the
-catalog's scale-5 mutant), and UW's public answers, hard-coded, fail every exercise whose answer
-depends on K (select_first, select_all, average_first_two, new_k2_average_first_three). Last, the
-term must keep the mutant catalog (mutants/query_crafting.py) right, as `build.py verify` will check:
-every mutant fails the questions of its caught_by and every alternative passes, graded here as the
-tests grade (`graded`), e.g. 200 (k_0 + k_1) must tip the balance of k_0 and k_1 (written 1.4) and
-v_0 used as a query must not select v_0.
+A draw is kept only if `problems(K, V)` is empty:
+- the reference solution (assignment/parts/attention_exploration/query_crafting.py) solves every
+  exercise with half the tolerance to spare;
+- the keys are far from degenerate (their differences span R^3, so only the zero query weighs all
+  four equally, as written question 1.3 expects) and any two values differ by more than 0.15;
+- the exercise that cannot be done reliably in general stays so: a small query that averages v_0
+  and v_1 well, 5 (k_0 + k_1), leaves no unit-norm k_2 that selects v_2 (written 1.6, the catalog's
+  scale-5 mutant);
+- UW's public answers, hard-coded, fail every exercise whose answer depends on K (select_first,
+  select_all, average_first_two, new_k2_average_first_three);
+- the mutant catalog (mutants/query_crafting.py) stays right, as `build.py verify` will check: every
+  mutant fails the questions of its caught_by and every alternative passes, graded here as the tests
+  grade (`graded`); e.g. 200 (k_0 + k_1) must tip the balance of k_0 and k_1 (written 1.4), and v_0
+  used as a query must not select v_0.
 """
 import functools
 import random
@@ -166,7 +169,8 @@ def problems(K, V):
     small = 5.0 * (K[0] + K[1])  # balanced but small: averages v_0, v_1 yet leaves q . k_2 <= |q| too small
     if not errors(K, V, {**reference_answers(K), "average_first_two": small})["average_first_two"] <= TOLERANCE:
         found.append("the small query 5 (k_0 + k_1) does not average v_0 and v_1")
-    best = errors(K, V, {**reference_answers(K), "average_first_two": small, "new_k2_select_third": small / np.linalg.norm(small)})
+    best = errors(K, V, {**reference_answers(K), "average_first_two": small,
+                         "new_k2_select_third": small / np.linalg.norm(small)})  # the largest score q . k2
     if not best["new_k2_select_third"] > 2 * TOLERANCE:
         found.append("with the small query 5 (k_0 + k_1), a unit-norm k_2 still selects v_2")
     uw_K = np.array(UW["K"])
