@@ -11,7 +11,8 @@
     python build.py merge-grades CSV... --csv OUT   join the CSVs of grade-all's shards
     python build.py verify               prove the graders right: solution, stub, mutants, alternatives
                      [--json OUT] [--module M] [--parts 2,3]
-    python build.py --data-seed N        regenerate Part 3's corpus, questions and hidden answers, then build
+    python build.py --data-seed N        draw Part 1's K and V and regenerate Part 3's corpus, questions and
+                                         hidden answers for a new term, then build
     python build.py calibrate PART       rerun a part's reference experiment (several seeds), write its
                      [--seeds 0 1 2]     calibration report and reference run (then run `python build.py`)
 """
@@ -113,12 +114,14 @@ def cmd_merge_grades(args):
 
 
 def regenerate_data(args):
-    """--data-seed N: every selected part's generate_data.write(N) (today, Part 3's corpus and answers)."""
+    """--data-seed N: every selected part's generate_data.write(N, config) (Part 1: its K and V, drawn;
+    Part 3: its corpus and answers)."""
     for part in parts.compose(args.config, _selection(args)).parts:
         if os.path.exists(part.hidden("generate_data.py")):
-            print(parts.hidden_module(part.name, "generate_data.py").write(args.data_seed))
-            print(f"Part {part.number}'s data changed: run `python build.py calibrate {part.number}` to "
-                  "recalibrate its thresholds and reference run, then `python build.py` again.")
+            print(parts.hidden_module(part.name, "generate_data.py").write(args.data_seed, config=args.config))
+            if calibration.has_calibration(part):
+                print(f"Part {part.number}'s data changed: run `python build.py calibrate {part.number}` to "
+                      "recalibrate its thresholds and reference run, then `python build.py` again.")
 
 
 def cmd_calibrate(args):
@@ -141,7 +144,8 @@ def main(argv=None):
     parser.add_argument("--config", default=parts.CONFIG, help="the composition (default assignment/assignment.yml)")
     parser.add_argument("--data-seed", type=int, default=None, metavar="N",
                         help="regenerate the generated data of every part that has a generator "
-                        "(autograder/parts/<part>/generate_data.py: Part 3's corpus and hidden answers) first")
+                        "(autograder/parts/<part>/generate_data.py: Part 1's K and V, Part 3's corpus and hidden "
+                        "answers) first")
     sub = parser.add_subparsers(dest="command")
     g = sub.add_parser("grade", help="grade a submission through the autograder zip")
     g.add_argument("submission", help="a directory, a .zip or a single .py")

@@ -19,12 +19,13 @@ from . import pipeline, testfiles, zips
 def _select_tests(source, module, modules):
     """Delete the autograder's test files that do not test `module`."""
     import hw_support
-    from hw_support import thresholds
+    from hw_support import part_data, thresholds
 
     zipped = os.path.join(source, "files", "hw_support")  # the test files import the zip's helpers
     hw_support.__path__.insert(0, zipped)
-    with open(os.path.join(zipped, "thresholds.json"), encoding="utf-8") as f:
-        thresholds.use(json.load(f))
+    for reader, name in ((thresholds, "thresholds.json"), (part_data, "part_data.json")):
+        with open(os.path.join(zipped, name), encoding="utf-8") as f:
+            reader.use(json.load(f))
     kept = 0
     for path in sorted(glob.glob(os.path.join(source, "tests", "*.py"))):
         name = os.path.basename(path)[:-3]

@@ -6,6 +6,7 @@ A part is two folders named after it: `assignment/parts/<part>/` (what students 
     assignment/parts/<part>/
         part.yml            title, number, modules, given modules, submission files, time limits, README rows,
                             leaderboard metrics ([{name, order: desc|asc}], recorded by its tests)
+                            options (the choices a term makes in its assignment.yml entry, e.g. Part 1's matrices)
         <module>.py         master modules (# BEGIN SOLUTION ... # END SOLUTION); given modules as written
         tests/q<n>_<k>_<topic>.py   public tests (otter's exception format)
         notebook.py         the part's notebook (jupytext percent script), optional
@@ -35,7 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
 CONFIG = os.path.join(ASSIGNMENT, "assignment.yml")
-PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "leaderboard"}
+PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "leaderboard",
+             "options"}
+ENTRY_KEYS = ("part", "number", "title")  # an assignment.yml entry's own keys; the rest are the part's options
 WRITTEN_HEADING = re.compile(r"^### (\d+)\.(\d+) (.+?) \[(\d+(?:\.\d+)?) points?\]\s*$")
 
 
@@ -65,6 +68,7 @@ class Part:
     time_limits: dict = field(default_factory=dict)
     readme: dict = field(default_factory=dict)
     leaderboard: tuple = ()  # ({name, order}) metrics its tests record with hw_support.leaderboard.record
+    options: dict = field(default_factory=dict)  # {option: the term's value} (part.yml's defaults, assignment.yml's choices)
     root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
@@ -134,7 +138,9 @@ def _leaderboard_metrics(path, entries):
     return tuple(out)
 
 
-def load_part(name, number=None, title=None):
+def load_part(name, number=None, title=None, chosen=None, where=None):
+    """The Part of folder `name`; `chosen` ({option: value}) are its assignment.yml entry's options, checked
+    against part.yml's `options` (`where`: (file, {key: line}) of that entry, for errors)."""
     path = os.path.join(ASSIGNMENT, "parts", name, "part.yml")
     if not os.path.exists(path):
         known = ", ".join(discover()) or "none"
@@ -151,7 +157,60 @@ def load_part(name, number=None, title=None):
                 title=title or data["title"], modules=tuple(data["modules"]), given=tuple(data.get("given") or ()),
                 submission_files=tuple(data.get("submission_files") or ()),
                 time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}),
-                leaderboard=_leaderboard_metrics(path, data.get("leaderboard") or []))
+                leaderboard=_leaderboard_metrics(path, data.get("leaderboard") or []),
+                options=part_options(name, data.get("options") or {}, chosen or {}, where or (rel(CONFIG), {})))
+
+
+def _allowed(value, choices):
+    """`value` is one of `choices`: a name (a string) or a mapping {key: "int"} (e.g. {seed: int})."""
+    for c in choices:
+        if isinstance(c, dict):
+            if isinstance(value, dict) and set(value) == set(c) and all(
+                    isinstance(value[k], int) and not isinstance(value[k], bool) and value[k] >= 0 for k in c):
+                return True
+        elif value == c:
+            return True
+    return False
+
+
+def _shown(choices):
+    return " or ".join(c if isinstance(c, str) else "{" + ", ".join(f"{k}: N" for k in c) + "}" for c in choices)
+
+
+def part_options(name, specs, chosen, where):
+    """{option: value} of part `name`: part.yml's `options` ({option: {default, choices, help}}) with the
+    values `chosen` in assignment.yml (`where`: (file, {key: line})); a typo or a value that is not one of
+    the choices stops the build with the entry's file and line."""
+    config, lines = where
+    for option, spec in specs.items():
+        choices = spec.get("choices") if isinstance(spec, dict) else None
+        if not (isinstance(choices, list) and _allowed(spec.get("default"), choices)):
+            raise MasterError(rel(os.path.join(ASSIGNMENT, "parts", name, "part.yml")), 1, f"options: {option} needs "
+                              "`choices` (names, or mappings such as {seed: int}) and a `default` among them")
+    for option, value in chosen.items():
+        line = lines.get(option, lines.get("part", 1))
+        if option not in specs:
+            known = ", ".join(list(ENTRY_KEYS) + list(specs))
+            raise MasterError(config, line, f"part {name}: unknown key '{option}' (known: {known})")
+        if not _allowed(value, specs[option]["choices"]):
+            raise MasterError(config, line, f"part {name}: {option}: {value!r} is not one of "
+                              f"{_shown(specs[option]['choices'])} ({specs[option].get('help', 'see its part.yml')})")
+    return {option: chosen.get(option, spec["default"]) for option, spec in specs.items()}
+
+
+def entry_lines(config):
+    """[{key: line}] of each entry of `config`'s parts list (1-based lines; "part": the entry's first line)."""
+    with open(config, encoding="utf-8") as f:
+        root = yaml.compose(f)
+    out = []
+    for key, value in getattr(root, "value", None) or []:
+        if key.value == "parts" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                lines = {"part": item.start_mark.line + 1}
+                if isinstance(item, yaml.MappingNode):
+                    lines.update({k.value: k.start_mark.line + 1 for k, _ in item.value})
+                out.append(lines)
+    return out
 
 
 def discover():
@@ -219,7 +278,9 @@ def compose(config=CONFIG, select=None):
     entries = data.get("parts") or []
     if not isinstance(entries, list) or not all(isinstance(e, dict) and "part" in e for e in entries):
         raise MasterError(rel(config), 1, "parts must be a list of {part: <folder>, number: N, title: ...}")
-    parts = [load_part(e["part"], e.get("number"), e.get("title")) for e in entries]
+    lines = entry_lines(config)
+    parts = [load_part(e["part"], e.get("number"), e.get("title"), {k: v for k, v in e.items() if k not in ENTRY_KEYS},
+                       (rel(config), lines[i] if i < len(lines) else {})) for i, e in enumerate(entries)]
     numbers = [p.number for p in parts]
     if len(set(numbers)) != len(numbers):
         raise MasterError(rel(config), 1, f"two parts have the same number ({', '.join(numbers)})")

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from . import calibration, markers, notebooks, parts as parts_mod, testfiles, zips
+from . import calibration, markers, notebooks, part_data, parts as parts_mod, testfiles, zips
 from .parts import ASSIGNMENT, AUTOGRADER, ROOT, read_yaml, rel
 
 COMMON = os.path.join(ASSIGNMENT, "common")
@@ -185,6 +185,7 @@ def release_tree(assignment, rendered, questions):
         files[m + ".py"] = r.stub.encode()
     files.update(student_documents(assignment))
     files.update(calibration.thresholds_file(assignment))
+    files.update(part_data.data_file(part_data.term_data(assignment)))
     manifest = {"name": assignment.name, "modules": assignment.modules, "given": assignment.given,
                 "submission_files": assignment.submission_files,
                 "parts": {p.number: p.title for p in assignment.parts}}
@@ -338,14 +339,20 @@ def build(config=parts_mod.CONFIG, select=None):
 
 def hw_support_on_path(assignment):
     """Make `import hw_support.X` in this process find X in assignment/common/hw_support or in a part's
-    hw_support/ (the release merges them into one package; test files import it)."""
+    hw_support/ (the release merges them into one package; test files import it), with `assignment`'s
+    thresholds and term data (part helpers imported for another assignment are imported afresh)."""
     import hw_support
     for part in assignment.parts:
         path = part.source("hw_support")
         if os.path.isdir(path) and path not in hw_support.__path__:
             hw_support.__path__.append(path)
-    from hw_support import thresholds
+    from hw_support import part_data as data_reader, thresholds
     thresholds.use(calibration.thresholds(assignment))
+    data_reader.use(part_data.term_data(assignment))
+    common = os.path.join(COMMON, "hw_support") + os.sep
+    for name, mod in list(sys.modules.items()):  # e.g. hw_support.exploration, which holds the term's K and V
+        if name.startswith("hw_support.") and not (getattr(mod, "__file__", None) or common).startswith(common):
+            del sys.modules[name]
 
 
 def write_tree(directory, files):

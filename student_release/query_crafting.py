@@ -15,22 +15,16 @@ import torch
 
 TOLERANCE = 0.05
 
-K_ROWS = [[0.47, 0.65, 0.60],
-          [0.64, 0.50, -0.59],
-          [-0.03, -0.48, -0.88],
-          [0.43, -0.83, 0.35]]
-V_ROWS = [[-0.07, -0.88, 0.47],
-          [0.37, -0.93, -0.07],
-          [-0.25, -0.75, 0.61],
-          [0.94, 0.20, 0.28]]
-
 
 def setup_k_and_v():
-    """Given. Fresh float32 tensors K and V, each of shape (4, 3): K[i] is k_i, V[i] is v_i."""
-    return torch.tensor(K_ROWS), torch.tensor(V_ROWS)
+    """Given. Fresh float32 tensors K and V, each of shape (4, 3): K[i] is k_i, V[i] is v_i.
 
-
-K, V = setup_k_and_v()
+    This term's K and V are in hw_support/part_data.json (the notebook prints them); the grader
+    passes the same ones to your functions.
+    """
+    from hw_support import part_data
+    data = part_data.of("attention_exploration")
+    return torch.tensor(data["K"]), torch.tensor(data["V"])
 
 
 def attention(q, K, V):

@@ -3,6 +3,8 @@
 Submissions are the solution with variants from the catalog autograder/mutants/query_crafting.py
 applied (hwbuild.mutants), graded by the real autograder zip (the `grade` fixture) on the
 query_crafting tests only. Several variants share one submission to keep the number of grades low.
+The committed term uses UW's K and V (`matrices: uw`); the end of this file builds terms with drawn
+ones (`matrices: {seed: N}`, autograder/parts/attention_exploration/generate_data.py).
 """
 import json
 import os
@@ -12,15 +14,14 @@ import pytest
 import torch
 
 from conftest import ROOT, graded_tests
-from hwbuild import verify
+from hwbuild import parts, verify
 
 MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
              "new_k2_average_first_three", "new_k2_select_third")
-K = torch.tensor([[0.47, 0.65, 0.60], [0.64, 0.50, -0.59], [-0.03, -0.48, -0.88], [0.43, -0.83, 0.35]],
-                 dtype=torch.float64)
-V = torch.tensor([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.61], [0.94, 0.20, 0.28]],
-                 dtype=torch.float64)
+GENERATOR = parts.hidden_module("attention_exploration", "generate_data.py")
+K = torch.tensor(GENERATOR.UW["K"], dtype=torch.float64)  # the committed term's (assignment.yml: matrices: uw)
+V = torch.tensor(GENERATOR.UW["V"], dtype=torch.float64)
 
 
 CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "parts", "attention_exploration",
@@ -78,8 +79,8 @@ def solution(build):
     return source_of(build, "solutions", f"{MODULE}.py")
 
 
-def attention(q, keys=K):
-    return torch.softmax(torch.as_tensor(q, dtype=torch.float64) @ keys.T, dim=-1) @ V
+def attention(q, keys=K, values=V):
+    return torch.softmax(torch.as_tensor(q, dtype=torch.float64) @ keys.T, dim=-1) @ values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,3 +229,121 @@ def test_release_stub_fails_every_test(build, grade, tmp_path):
     assert [t["name"] for t in tests if t["status"] == "passed"] == []
     assert results["score"] == 0
     assert all("NotImplementedError" in t["output"] for t in tests)
+
+
+# ---------------------------------------------------------------------------------------------
+# Terms with drawn K and V (assignment.yml: `matrices: {seed: N}`)
+
+SEEDS = range(20)  # every seed drawn here must give a term the reference solution solves
+
+
+def test_the_committed_term_uses_uw_matrices(build):
+    data = json.loads(build.release["hw_support/part_data.json"])["attention_exploration"]
+    assert data == {"matrices": "uw", **GENERATOR.UW}
+    assert json.loads(build.autograder["files/hw_support/part_data.json"]) == json.loads(
+        build.release["hw_support/part_data.json"])
+
+
+def _answers(module, K, V):
+    """The module's six answers for K, V (float32 inputs, as the tests pass them) as float64 arrays."""
+    K32, V32 = K.float(), V.float()
+    q = torch.as_tensor(module.average_first_two(K32.clone(), V32.clone()), dtype=torch.float32)
+    got = {f: getattr(module, f)(K32.clone(), V32.clone()) for f in FUNCTIONS if not f.startswith("new_k2")}
+    got.update({f: getattr(module, f)(K32.clone(), V32.clone(), q.clone()) for f in FUNCTIONS if f.startswith("new_k2")})
+    return {f: torch.as_tensor(a).detach().double().numpy() for f, a in got.items()}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_drawn_term_is_solvable_and_keeps_the_unreliable_exercise(module_from, solution, seed):
+    """The solution module (as built) solves every exercise of seed's K, V within half the tolerance; a
+    small balanced query still averages v_0, v_1 but leaves exercise 6 unsolvable (written 1.6); UW's
+    answers, hard-coded, fail every exercise whose answer depends on K."""
+    keys, values, _ = GENERATOR.draw(seed)
+    K_, V_ = torch.tensor(keys, dtype=torch.float64), torch.tensor(values, dtype=torch.float64)
+    assert GENERATOR.problems(K_.numpy(), V_.numpy()) == []
+    assert (K_ - K).abs().max() > 0.3 and (V_ - V).abs().max() > 0.3
+    ref = module_from(solution, "reference")
+    errors = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(ref, K_, V_))
+    assert max(errors.values()) <= 0.025, errors
+    assert abs(float(torch.tensor(_answers(ref, K_, V_)["new_k2_select_third"]).norm()) - 1) <= 1e-3
+    small = module_from(combine(solution, [mutant("average_first_two", "balanced but small")]), "small")
+    errors = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(small, K_, V_))
+    assert errors["average_first_two"] <= 0.05 < errors["new_k2_select_third"], errors
+    best = _answers(small, K_, V_)["average_first_two"]
+    k2 = torch.tensor(best / (best @ best) ** 0.5)  # the unit key with the largest score q . k2
+    keys2 = K_.clone()
+    keys2[2] = k2
+    assert (attention(torch.tensor(best), keys2, V_) - V_[2]).abs().max() > 0.05
+    hard_coded = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(ref, K, V))
+    for f in ("select_first", "select_all", "average_first_two", "new_k2_average_first_three"):
+        assert hard_coded[f] > 0.05, (f, hard_coded)
+
+
+DRAWN_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def drawn_build(tmp_path_factory):
+    """Part 1 built with K and V drawn from DRAWN_SEED (a copy of assignment.yml with that choice)."""
+    from hwbuild import pipeline
+    config = tmp_path_factory.mktemp("drawn") / "assignment.yml"
+    with open(parts.CONFIG, encoding="utf-8") as f:
+        text = f.read()
+    config.write_text(text.replace("matrices: uw", f"matrices: {{seed: {DRAWN_SEED}}}"))
+    b = pipeline.build(str(config), ["1"])
+    yield b
+    pipeline.hw_support_on_path(parts.compose())  # the committed term's helpers and data again
+
+
+def test_a_drawn_term_ships_its_matrices_and_its_graders_pass_verify(drawn_build):
+    """One owner: part_data.json holds the drawn K, V for the stub, tests, notebook and zip; the solution
+    scores full marks, the stub 0, every catalog mutant is caught and every alternative passes."""
+    keys, values, _ = GENERATOR.draw(DRAWN_SEED)
+    data = json.loads(drawn_build.release["hw_support/part_data.json"])["attention_exploration"]
+    assert data == {"matrices": f"seed {DRAWN_SEED}", "K": [list(k) for k in keys], "V": [list(v) for v in values]}
+    assert drawn_build.autograder["files/hw_support/part_data.json"] == drawn_build.release["hw_support/part_data.json"]
+    uw_rows = [json.dumps(row)[1:-1].encode() for row in GENERATOR.UW["K"] + GENERATOR.UW["V"]]  # "0.47, 0.65, 0.6"
+    for name, text in drawn_build.release.items():  # no copy of UW's numbers anywhere
+        assert not [row for row in uw_rows if row in text], name
+    report = verify.verify(drawn_build, only=MODULE)
+    assert report.ok, report.table()
+    text = report.table()
+    assert "solution of query_crafting: ok (passes 15/15 tests)" in text
+    assert "stub of query_crafting: ok (fails 15/15 tests" in text
+
+
+def uw_answers_hard_coded():
+    """A submission returning UW's reference answers as literal numbers (what a student copying the
+    public worked answers would hand in); average_all and new_k2_select_third do not depend on K."""
+    answers = GENERATOR.reference_answers(K.numpy())
+    source = "import torch\n"
+    for f in ("select_first", "select_all", "average_first_two", "new_k2_average_first_three"):
+        args = "K, V, q" if f.startswith("new_k2") else "K, V"
+        source += f"\n\ndef {f}({args}):\n    return torch.tensor({answers[f].round(4).tolist()})\n"
+    source += "\n\ndef average_all(K, V):\n    return [0.0, 0.0, 0.0]\n"
+    return source + "\n\ndef new_k2_select_third(K, V, q):\n    return q / q.norm()\n"
+
+
+def test_a_drawn_term_fails_uw_answers_hard_coded(drawn_build, tmp_path):
+    """The drawn zip's hidden tests fail UW's answers copied as numbers."""
+    from hwbuild import grading, zips
+    zip_path = tmp_path / "drawn.zip"
+    zips.write_zip(str(zip_path), drawn_build.autograder)
+    submission = write_submission(tmp_path / "uw_answers", uw_answers_hard_coded())
+    drawn, _ = grading.grade(str(zip_path), str(submission), only=MODULE)
+    for f in ("select_first", "select_all", "average_first_two", "new_k2_average_first_three"):
+        assert all(t["status"] == "failed" for t in tolerance_tests(drawn, f)), f
+    assert not failed(cases_of(drawn, "average_all"))
+
+
+def test_data_seed_sets_the_drawn_choice_in_the_composition(tmp_path):
+    config = tmp_path / "assignment.yml"
+    with open(parts.CONFIG, encoding="utf-8") as f:
+        config.write_text(f.read())
+    summary = GENERATOR.write(11, config=str(config))
+    assert "seed 11" in summary
+    text = config.read_text()
+    assert "{part: attention_exploration, number: 1, matrices: {seed: 11}}" in text
+    assert text.startswith("# A term's assignment")  # the comments stay
+    part = parts.compose(str(config)).parts[0]
+    assert part.options == {"matrices": {"seed": 11}}

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT, run_build
 from hwbuild import parts
+from hwbuild.markers import MasterError
 
 EVERY = parts.compose().parts
 SELECTIONS = ["2", "1,2", "3", "4"]
@@ -87,6 +88,8 @@ def test_nothing_of_another_part_reaches_the_release_or_the_zip(selection):
     assert {k.split("_")[0][1:] for k in settings["sandbox"]["time_limits"] if k != "default"} <= numbers
     thresholds = json.loads((out / "student_release" / "hw_support" / "thresholds.json").read_text())
     assert set(thresholds) <= {p.name for p in chosen}
+    part_data = json.loads((out / "student_release" / "hw_support" / "part_data.json").read_text())
+    assert set(part_data) == {p.name for p in chosen} & {"attention_exploration"}
     readme = (out / "student_release" / "README.md").read_text()
     assert not re.search(r"\{\{\w+\}\}", readme)
     assert {m.group(1) for m in re.finditer(r"^\| (\d+)\. ", readme, re.M)} == numbers
@@ -113,6 +116,46 @@ def test_building_a_selection_leaves_the_committed_trees_alone():
 def test_an_unknown_part_is_a_clear_error(tmp_path):
     r = run_build(ROOT, "--parts", "9", "--out", str(tmp_path))
     assert r.returncode == 2 and "--parts 9: no such part" in r.stderr, r.stderr
+
+
+def _config_with(tmp_path, old, new):
+    """A copy of assignment.yml with `old` replaced by `new`; (its path, the line `new` is on)."""
+    with open(parts.CONFIG, encoding="utf-8") as f:
+        text = f.read()
+    assert text.count(old) == 1
+    text = text.replace(old, new)
+    config = tmp_path / "assignment.yml"
+    config.write_text(text)
+    return config, text[:text.index(new)].count("\n") + 1
+
+
+@pytest.mark.parametrize("new, message", [
+    ("matrix: uw", "part attention_exploration: unknown key 'matrix' (known: part, number, title, matrices)"),
+    ("matrices: UW", "part attention_exploration: matrices: 'UW' is not one of uw or {seed: N}"),
+    ("matrices: {seed: -1}", "matrices: {'seed': -1} is not one of uw or {seed: N}"),
+    ("matrices: {sead: 3}", "matrices: {'sead': 3} is not one of uw or {seed: N}"),
+    ("matrices: {seed: 3.5}", "is not one of uw or {seed: N}"),
+])
+def test_a_part_option_typo_is_a_clear_error_with_its_line(tmp_path, new, message):
+    config, line = _config_with(tmp_path, "matrices: uw", new)
+    with pytest.raises(MasterError) as e:
+        parts.compose(str(config))
+    assert str(e.value).startswith(f"{parts.rel(str(config))}:{line}: ") and message in str(e.value), str(e.value)
+
+
+def test_a_part_option_typo_stops_build_py(tmp_path):
+    config, line = _config_with(tmp_path, "matrices: uw", "matrices: drawn")
+    r = run_build(ROOT, "--config", str(config), "--out", str(tmp_path / "out"))
+    expected = f"assignment.yml:{line}: part attention_exploration: matrices: 'drawn' is not one of uw or {{seed: N}}"
+    assert r.returncode == 2 and expected in r.stderr, r.stderr
+
+
+def test_part_options_default_to_part_yml_and_take_the_composition_choice(tmp_path):
+    assert [p.options for p in EVERY][0] == {"matrices": "uw"} and all(not p.options for p in EVERY[1:])
+    config, _ = _config_with(tmp_path, "matrices: uw", "matrices: {seed: 4}")
+    assert parts.compose(str(config)).parts[0].options == {"matrices": {"seed": 4}}
+    config, _ = _config_with(tmp_path, ", matrices: uw", "")
+    assert parts.compose(str(config)).parts[0].options == {"matrices": "uw"}  # part.yml's default
 
 
 def test_a_selection_never_overwrites_the_committed_trees():

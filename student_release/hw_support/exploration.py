@@ -5,11 +5,12 @@ Public and hidden Part 1 tests check every answer with these, never with the stu
 import numpy as np
 import torch
 
-# The fixed keys and values (row i: k_i, v_i), in float64.
-K = torch.tensor([[0.47, 0.65, 0.60], [0.64, 0.50, -0.59], [-0.03, -0.48, -0.88], [0.43, -0.83, 0.35]],
-                 dtype=torch.float64)
-V = torch.tensor([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.61], [0.94, 0.20, 0.28]],
-                 dtype=torch.float64)
+from hw_support import part_data
+
+# The term's keys and values (row i: k_i, v_i), in float64: UW's or drawn (assignment.yml's `matrices`).
+_DATA = part_data.of("attention_exploration")
+K = torch.tensor(_DATA["K"], dtype=torch.float64)
+V = torch.tensor(_DATA["V"], dtype=torch.float64)
 TOLERANCE = 0.05
 
 

@@ -166,8 +166,9 @@ def current_seed(hidden_test=HIDDEN_TEST):
     return int(m.group(1)) if m else DEFAULT_SEED
 
 
-def write(seed=DEFAULT_SEED, data_dir=DATA_DIR, hidden_test=HIDDEN_TEST):
-    """Regenerate the release data and the hidden answers; returns a one-line summary."""
+def write(seed=DEFAULT_SEED, data_dir=DATA_DIR, hidden_test=HIDDEN_TEST, config=None):
+    """Regenerate the release data and the hidden answers; returns a one-line summary (`config`, the
+    composition: unused, Part 3's data does not depend on it)."""
     data = generate(seed)
     os.makedirs(data_dir, exist_ok=True)
     for name, text in release_files(data).items():

@@ -5,6 +5,9 @@ Each mutant must lose points in every question of its `caught_by`; each alternat
 marks. Format: hwbuild/mutants.py. Errors quoted below are the max-abs error of the attention
 output against the target (tolerance 0.05), measured with the solution's other answers: the key
 exercises (q1_5, q1_6) use the solution's query 20 (k_0 + k_1) unless the variant replaces it.
+The errors are those of UW's K and V (the committed term, `matrices: uw`); a drawn term is redrawn until
+every variant here keeps its verdict (../generate_data.py runs each one), so write variants as code=
+that reads K and V, not numbers fitted to one term.
 """
 from hwbuild.mutants import Alternative, Mutant
 
@@ -16,11 +19,14 @@ Q5 = "q1_5_new_k2_average_first_three"
 Q6 = "q1_6_new_k2_select_third"
 
 # A correct average_first_two query with a different direction from the solution's: balanced on
-# k_0 and k_1 (the cross product is orthogonal to both), |q| ~ 50, error 0.0035. Keys tuned by hand
-# for the solution's query fail with it, so the key exercises must be graded with the student's q.
+# k_0 and k_1 (the cross product is orthogonal to both), with the sign of k_0 x k_1 that lowers the
+# scores of k_2 and k_3 (UW's K: |q| ~ 50, error 0.0035; a drawn K keeps this query correct,
+# autograder/parts/attention_exploration/generate_data.py). Keys tuned by hand for the solution's
+# query fail with it, so the key exercises must be graded with the student's q.
 OTHER_QUERY = '''
 def average_first_two(K, V):
-    return 6.0 * (K[0] + K[1]) + 50.0 * torch.linalg.cross(K[0], K[1])
+    c = torch.linalg.cross(K[0], K[1])
+    return 6.0 * (K[0] + K[1]) + 50.0 * (c if c @ (K[2] + K[3]) < 0 else -c)
 '''
 
 
@@ -249,7 +255,7 @@ def select_first(K, V):
 '''),
     _a("select_first", "plain numbers in a list (20 k_0)", '''
 def select_first(K, V):
-    return [9.4, 13.0, 12.0]
+    return [20.0 * float(x) for x in K[0]]
 '''),
     _a("select_first", "a float64 tensor that requires grad", '''
 def select_first(K, V):
@@ -288,9 +294,9 @@ def average_all(K, V):
 def average_all(K, V):
     return 1e-3 * torch.ones(3)
 '''),
-    _a("average_all", "the mean key: its scores differ by less than 0.3 (error 0.02)", '''
+    _a("average_all", "zeros_like the first key", '''
 def average_all(K, V):
-    return K.mean(0)
+    return torch.zeros_like(K[0])
 '''),
 
     # ---- average_first_two -------------------------------------------------------------------
