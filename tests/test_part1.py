@@ -3,8 +3,9 @@
 Submissions are the solution with variants from the catalog autograder/mutants/query_crafting.py
 applied (hwbuild.mutants), graded by the real autograder zip (the `grade` fixture) on the
 query_crafting tests only. Several variants share one submission to keep the number of grades low.
-The committed term uses UW's K and V (`matrices: uw`); the end of this file builds terms with drawn
-ones (`matrices: {seed: N}`, autograder/parts/attention_exploration/generate_data.py).
+The committed term's K and V are drawn (`matrices: {seed: 0}` in assignment.yml,
+autograder/parts/attention_exploration/generate_data.py); the end of this file builds terms with other
+seeds and with UW's published matrices (`matrices: uw`).
 """
 import json
 import os
@@ -20,8 +21,11 @@ MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
              "new_k2_average_first_three", "new_k2_select_third")
 GENERATOR = parts.hidden_module("attention_exploration", "generate_data.py")
-K = torch.tensor(GENERATOR.UW["K"], dtype=torch.float64)  # the committed term's (assignment.yml: matrices: uw)
-V = torch.tensor(GENERATOR.UW["V"], dtype=torch.float64)
+with open(os.path.join(ROOT, "student_release", "hw_support", "part_data.json"), encoding="utf-8") as _f:
+    COMMITTED = json.load(_f)["attention_exploration"]  # the committed term's K and V
+K = torch.tensor(COMMITTED["K"], dtype=torch.float64)
+V = torch.tensor(COMMITTED["V"], dtype=torch.float64)
+UW_K = torch.tensor(GENERATOR.UW["K"], dtype=torch.float64)
 
 
 CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "parts", "attention_exploration",
@@ -237,9 +241,11 @@ def test_release_stub_fails_every_test(build, grade, tmp_path):
 SEEDS = range(20)  # every seed drawn here must give a term the reference solution solves
 
 
-def test_the_committed_term_uses_uw_matrices(build):
+def test_the_committed_term_ships_the_matrices_of_its_choice(build):
     data = json.loads(build.release["hw_support/part_data.json"])["attention_exploration"]
-    assert data == {"matrices": "uw", **GENERATOR.UW}
+    choice = parts.compose().parts[0].options["matrices"]
+    keys, values, _ = GENERATOR.draw(choice["seed"])
+    assert data == {"matrices": f"seed {choice['seed']}", "K": [list(k) for k in keys], "V": [list(v) for v in values]}
     assert json.loads(build.autograder["files/hw_support/part_data.json"]) == json.loads(
         build.release["hw_support/part_data.json"])
 
@@ -261,7 +267,7 @@ def test_a_drawn_term_is_solvable_and_keeps_the_unreliable_exercise(module_from,
     keys, values, _ = GENERATOR.draw(seed)
     K_, V_ = torch.tensor(keys, dtype=torch.float64), torch.tensor(values, dtype=torch.float64)
     assert GENERATOR.problems(K_.numpy(), V_.numpy()) == []
-    assert (K_ - K).abs().max() > 0.3 and (V_ - V).abs().max() > 0.3
+    assert (K_ - UW_K).abs().max() > 0.3
     ref = module_from(solution, "reference")
     errors = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(ref, K_, V_))
     assert max(errors.values()) <= 0.025, errors
@@ -274,7 +280,7 @@ def test_a_drawn_term_is_solvable_and_keeps_the_unreliable_exercise(module_from,
     keys2 = K_.clone()
     keys2[2] = k2
     assert (attention(torch.tensor(best), keys2, V_) - V_[2]).abs().max() > 0.05
-    hard_coded = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(ref, K, V))
+    hard_coded = GENERATOR.errors(K_.numpy(), V_.numpy(), _answers(ref, UW_K, torch.tensor(GENERATOR.UW["V"])))
     for f in ("select_first", "select_all", "average_first_two", "new_k2_average_first_three"):
         assert hard_coded[f] > 0.05, (f, hard_coded)
 
@@ -286,13 +292,30 @@ DRAWN_SEED = 7
 def drawn_build(tmp_path_factory):
     """Part 1 built with K and V drawn from DRAWN_SEED (a copy of assignment.yml with that choice)."""
     from hwbuild import pipeline
-    config = tmp_path_factory.mktemp("drawn") / "assignment.yml"
-    with open(parts.CONFIG, encoding="utf-8") as f:
-        text = f.read()
-    config.write_text(text.replace("matrices: uw", f"matrices: {{seed: {DRAWN_SEED}}}"))
-    b = pipeline.build(str(config), ["1"])
+    b = pipeline.build(str(_with_matrices(tmp_path_factory, f"{{seed: {DRAWN_SEED}}}")), ["1"])
     yield b
     pipeline.hw_support_on_path(parts.compose())  # the committed term's helpers and data again
+
+
+def _with_matrices(tmp_path_factory, choice):
+    """A copy of assignment.yml whose Part 1 entry chooses `choice` (YAML text)."""
+    config = tmp_path_factory.mktemp("term") / "assignment.yml"
+    with open(parts.CONFIG, encoding="utf-8") as f:
+        text = f.read()
+    new, n = re.subn(r"(\{part: attention_exploration, [^\n]*?matrices: )(uw|\{seed: \d+\})", rf"\g<1>{choice}", text)
+    assert n == 1, "assignment.yml's Part 1 entry has no matrices choice"
+    config.write_text(new)
+    return config
+
+
+def test_uw_matrices_stay_a_named_choice(tmp_path_factory):
+    from hwbuild import pipeline
+    try:
+        b = pipeline.build(str(_with_matrices(tmp_path_factory, "uw")), ["1"])
+    finally:
+        pipeline.hw_support_on_path(parts.compose())
+    data = json.loads(b.release["hw_support/part_data.json"])["attention_exploration"]
+    assert data == {"matrices": "uw", **GENERATOR.UW}
 
 
 def test_a_drawn_term_ships_its_matrices_and_its_graders_pass_verify(drawn_build):
@@ -315,7 +338,7 @@ def test_a_drawn_term_ships_its_matrices_and_its_graders_pass_verify(drawn_build
 def uw_answers_hard_coded():
     """A submission returning UW's reference answers as literal numbers (what a student copying the
     public worked answers would hand in); average_all and new_k2_select_third do not depend on K."""
-    answers = GENERATOR.reference_answers(K.numpy())
+    answers = GENERATOR.reference_answers(UW_K.numpy())
     source = "import torch\n"
     for f in ("select_first", "select_all", "average_first_two", "new_k2_average_first_three"):
         args = "K, V, q" if f.startswith("new_k2") else "K, V"
