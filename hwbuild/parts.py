@@ -4,7 +4,8 @@ A part is two folders named after it: `assignment/parts/<part>/` (what students 
 `autograder/parts/<part>/` (what they never see). Nothing outside them names a part:
 
     assignment/parts/<part>/
-        part.yml            title, number, modules, given modules, submission files, time limits, README rows
+        part.yml            title, number, modules, given modules, submission files, time limits, README rows,
+                            requirements (pip lines for the autograder image and the release)
         <module>.py         master modules (# BEGIN SOLUTION ... # END SOLUTION); given modules as written
         tests/q<n>_<k>_<topic>.py   public tests (otter's exception format)
         notebook.py         the part's notebook (jupytext percent script), optional
@@ -34,7 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
 CONFIG = os.path.join(ASSIGNMENT, "assignment.yml")
-PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme"}
+PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "requirements"}
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # what student machines and Gradescope may run
 WRITTEN_HEADING = re.compile(r"^### (\d+)\.(\d+) (.+?) \[(\d+(?:\.\d+)?) points?\]\s*$")
 
 
@@ -63,6 +65,7 @@ class Part:
     submission_files: tuple = ()
     time_limits: dict = field(default_factory=dict)
     readme: dict = field(default_factory=dict)
+    requirements: tuple = ()  # pip requirement lines its tests or helpers need beyond torch, numpy and otter
     root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
@@ -124,7 +127,16 @@ def load_part(name, number=None, title=None):
     return Part(name=name, number=str(number) if number is not None else home, home=home,
                 title=title or data["title"], modules=tuple(data["modules"]), given=tuple(data.get("given") or ()),
                 submission_files=tuple(data.get("submission_files") or ()),
-                time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}))
+                time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}),
+                requirements=_requirements(data.get("requirements"), path))
+
+
+def _requirements(value, path):
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(r, str) and r.strip() and "\n" not in r for r in value):
+        raise MasterError(rel(path), 1, "requirements must be a list of pip requirement lines, e.g. [scipy>=1.10]")
+    return tuple(r.strip() for r in value)
 
 
 def discover():
@@ -137,6 +149,7 @@ class Assignment:
     name: str
     parts: tuple  # Part, in order
     title: str = ""  # what the student README's heading says after the name
+    python_version: str = "3.11"  # the Python of the Gradescope image (hwbuild/image.py)
 
     @property
     def modules(self):
@@ -199,7 +212,15 @@ def compose(config=CONFIG, select=None):
         if shared:
             raise MasterError(rel(p.source("part.yml")), 1, f"{', '.join(sorted(shared))}: both given and a student module")
     title = title or "; ".join(p.title for p in parts)
-    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title)
+    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title,
+                      python_version=_python_version(data.get("python_version", "3.11"), config))
+
+
+def _python_version(value, config):
+    if value not in PYTHON_VERSIONS:  # a number (3.10 reads as 3.1) or another version
+        raise MasterError(rel(config), 1, f"python_version must be one of {', '.join(PYTHON_VERSIONS)}, "
+                          f"quoted (\"3.11\"), not {value!r}")
+    return value
 
 
 def hidden_module(part_name, relpath):
