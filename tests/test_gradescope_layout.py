@@ -1,8 +1,11 @@
 """The autograder zip run as Gradescope runs it: unpacked into /autograder/source, the submission in
 /autograder/submission, the zip's own run_autograder copied to /autograder and run with bash, results
 in /autograder/results. This test's Python stands in for the image's environment (ATTENTION_HW_PYTHON,
-which run_autograder honours); the project stays hidden from student code (`build.py grade`'s private
-paths). Scores must equal `build.py grade`'s for the same submission.
+which run_autograder honours), or the interpreter named by ATTENTION_HW_TEST_IMAGE_PYTHON, e.g. a venv
+with only the image's packages (`python bench/image.py --keep DIR`: DIR/after/bin/python; DIR outside
+/tmp, which the sandbox replaces with its own). The project
+stays hidden from student code (`build.py grade`'s private paths). Scores must equal `build.py grade`'s
+for the same submission.
 """
 import json
 import os
@@ -21,6 +24,7 @@ from test_grading import assert_gradescope_schema
 
 AUTOGRADER = "/autograder"
 OURS = os.path.join(AUTOGRADER, ".attention-hw-layout-test")  # marks an /autograder this test made
+IMAGE_PYTHON = os.environ.get("ATTENTION_HW_TEST_IMAGE_PYTHON", sys.executable)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="lays out /autograder and runs the grader as "
                                 "Gradescope does, as root (the sandbox switches to a student user)")
@@ -42,7 +46,7 @@ def gradescope(autograder_zip):
         shutil.copy(os.path.join(source, "run_autograder"), os.path.join(AUTOGRADER, "run_autograder"))
         grading.place_submission(str(submission), os.path.join(AUTOGRADER, "submission"))
         grading.write_submission_metadata(AUTOGRADER)
-        env = dict(os.environ, **{image.PYTHON_OVERRIDE: sys.executable,
+        env = dict(os.environ, **{image.PYTHON_OVERRIDE: IMAGE_PYTHON,
                                   PRIVATE_ENV: os.pathsep.join(grading.private_paths(autograder_zip))})
         proc = subprocess.run(["bash", os.path.join(AUTOGRADER, "run_autograder")], cwd=AUTOGRADER, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
