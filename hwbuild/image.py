@@ -42,7 +42,7 @@ UV={prefix}/uv/bin/uv
 
 # CPython {python} (assignment.yml's python_version), uv's own build, kept outside /root and /autograder
 export UV_PYTHON_INSTALL_DIR={prefix}/python UV_NO_CACHE=1
-"$UV" venv --python {python} --python-preference only-managed {prefix}/env
+"$UV" venv --python {python} --managed-python {prefix}/env
 
 # The grading packages (requirements.txt beside this file: otter-grader[grading], CPU torch from
 # PyTorch's CPU index, numpy, pyseccomp and the parts' own). unsafe-best-match resolves like pip does:
