@@ -38,6 +38,7 @@ def gradescope(autograder_zip):
 
     def _run(submission):
         shutil.rmtree(AUTOGRADER, ignore_errors=True)
+        os.makedirs(AUTOGRADER, mode=0o700)  # closed from the start: other tests' student code may be hunting
         os.makedirs(os.path.join(AUTOGRADER, "results"))
         open(OURS, "w").close()
         source = os.path.join(AUTOGRADER, "source")
