@@ -49,7 +49,7 @@ def _copy_as_is(src, dst):
         os.mkfifo(dst)
 
 
-def _place_submission(submission, dest):
+def place_submission(submission, dest):
     """Copy the submission into the Gradescope layout as it is: links stay links and are never
     followed here (the harness, running as root, must refuse them itself)."""
     if os.path.isdir(submission):
@@ -87,6 +87,11 @@ def questions(autograder_zip, only=None):
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def private_paths(autograder_zip):
+    """What student code must not read when this project grades: the project and the zip's folder."""
+    return [ROOT, os.path.dirname(os.path.abspath(autograder_zip))]
+
+
 def grade(autograder_zip, submission, only=None, keep_log=None, private=None, prefix=(), python=None):
     """Grade `submission` (a directory, a .zip or a .py); returns (results dict, grader stdout).
 
@@ -96,17 +101,16 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
     `python`: the interpreter of the grading environment (default: this one).
     """
     if private is None:
-        private = [ROOT, os.path.dirname(os.path.abspath(autograder_zip))]
+        private = private_paths(autograder_zip)
     with tempfile.TemporaryDirectory(prefix="attention-hw-grade-") as tmp:
         ag = os.path.join(tmp, "autograder")
         source = os.path.join(ag, "source")
         pipeline.write_tree(source, zips.read_zip(autograder_zip))
         if only:
             _select_tests(source, only, _modules(source))
-        _place_submission(submission, os.path.join(ag, "submission"))
+        place_submission(submission, os.path.join(ag, "submission"))
         os.makedirs(os.path.join(ag, "results"))
-        with open(os.path.join(ag, "submission_metadata.json"), "w") as f:
-            json.dump({"users": [], "previous_submissions": []}, f)
+        write_submission_metadata(ag)
         env = dict(os.environ, ATTENTION_HW_PRIVATE=os.pathsep.join(private))
         proc = subprocess.run([*prefix, python or sys.executable, os.path.join(source, "run_otter.py"), ag, "--local"],
                               cwd=ag, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -119,6 +123,12 @@ def grade(autograder_zip, submission, only=None, keep_log=None, private=None, pr
             raise RuntimeError("the grader wrote no results.json; its output:\n" + log[-5000:])
         with open(results_path) as f:
             return json.load(f), log
+
+
+def write_submission_metadata(autograder_dir):
+    """The submission_metadata.json Gradescope writes beside source/ (otter reads it)."""
+    with open(os.path.join(autograder_dir, "submission_metadata.json"), "w") as f:
+        json.dump({"users": [], "previous_submissions": []}, f)
 
 
 def table(results):

@@ -7,6 +7,7 @@ A part is two folders named after it: `assignment/parts/<part>/` (what students 
         part.yml            title, number, modules, given modules, submission files, time limits, README rows,
                             leaderboard metrics ([{name, order: desc|asc}], recorded by its tests)
                             options (the choices a term makes in its assignment.yml entry, e.g. Part 1's matrices)
+                            requirements (pip lines for the autograder image and the release)
         <module>.py         master modules (# BEGIN SOLUTION ... # END SOLUTION); given modules as written
         tests/q<n>_<k>_<topic>.py   public tests (otter's exception format)
         notebook.py         the part's notebook (jupytext percent script), optional
@@ -37,8 +38,9 @@ ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
 CONFIG = os.path.join(ASSIGNMENT, "assignment.yml")
 PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "leaderboard",
-             "options"}
+             "options", "requirements"}
 ENTRY_KEYS = ("part", "number", "title")  # an assignment.yml entry's own keys; the rest are the part's options
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # what student machines and Gradescope may run
 WRITTEN_HEADING = re.compile(r"^### (\d+)\.(\d+) (.+?) \[(\d+(?:\.\d+)?) points?\]\s*$")
 
 
@@ -69,6 +71,7 @@ class Part:
     readme: dict = field(default_factory=dict)
     leaderboard: tuple = ()  # ({name, order}) metrics its tests record with hw_support.leaderboard.record
     options: dict = field(default_factory=dict)  # {option: the term's value} (part.yml's defaults, assignment.yml's choices)
+    requirements: tuple = ()  # pip requirement lines its tests or helpers need beyond torch, numpy and otter
     root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
@@ -158,7 +161,8 @@ def load_part(name, number=None, title=None, chosen=None, where=None):
                 submission_files=tuple(data.get("submission_files") or ()),
                 time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}),
                 leaderboard=_leaderboard_metrics(path, data.get("leaderboard") or []),
-                options=part_options(name, data.get("options") or {}, chosen or {}, where or (rel(CONFIG), {})))
+                options=part_options(name, data.get("options") or {}, chosen or {}, where or (rel(CONFIG), {})),
+                requirements=_requirements(data.get("requirements"), path))
 
 
 def _allowed(value, choices):
@@ -213,6 +217,14 @@ def entry_lines(config):
     return out
 
 
+def _requirements(value, path):
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(r, str) and r.strip() and "\n" not in r for r in value):
+        raise MasterError(rel(path), 1, "requirements must be a list of pip requirement lines, e.g. [scipy>=1.10]")
+    return tuple(r.strip() for r in value)
+
+
 def discover():
     """The names of every part folder (those with a part.yml)."""
     return sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(ASSIGNMENT, "parts", "*", "part.yml")))
@@ -224,6 +236,7 @@ class Assignment:
     parts: tuple  # Part, in order
     title: str = ""  # what the student README's heading says after the name
     leaderboard: bool = False  # assignment.yml's `leaderboard: true`: report the parts' metrics to Gradescope
+    python_version: str = "3.11"  # the Python of the Gradescope image (hwbuild/image.py)
 
     @property
     def modules(self):
@@ -298,7 +311,15 @@ def compose(config=CONFIG, select=None):
     leaderboard = data.get("leaderboard", False)
     if not isinstance(leaderboard, bool):
         raise MasterError(rel(config), 1, f"leaderboard must be true or false, not {leaderboard!r}")
-    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title, leaderboard=leaderboard)
+    return Assignment(name=data.get("name", "assignment"), parts=tuple(parts), title=title, leaderboard=leaderboard,
+                      python_version=_python_version(data.get("python_version", "3.11"), config))
+
+
+def _python_version(value, config):
+    if value not in PYTHON_VERSIONS:  # a number (3.10 reads as 3.1) or another version
+        raise MasterError(rel(config), 1, f"python_version must be one of {', '.join(PYTHON_VERSIONS)}, "
+                          f"quoted (\"3.11\"), not {value!r}")
+    return value
 
 
 def hidden_module(part_name, relpath):

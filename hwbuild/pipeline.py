@@ -11,7 +11,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from . import calibration, markers, notebooks, part_data, parts as parts_mod, testfiles, zips
+from . import calibration, image, markers, notebooks, part_data, parts as parts_mod, testfiles, zips
 from .parts import ASSIGNMENT, AUTOGRADER, ROOT, read_yaml, rel
 
 COMMON = os.path.join(ASSIGNMENT, "common")
@@ -168,6 +168,7 @@ def _merge_into(files, new, shown):
 def release_tree(assignment, rendered, questions):
     """{path: bytes} of the student release: common files, then each selected part's."""
     files = tree_files(os.path.join(COMMON, "release"))
+    files["requirements.txt"] += image.part_requirements(assignment).encode()
     files.update(tree_files(os.path.join(COMMON, "hw_support"), "hw_support/"))
     public = {q.name for q in questions if any(not c.hidden for c in q.cases)}
     for part in assignment.parts:
@@ -259,8 +260,9 @@ def _chdir(path):
         os.chdir(old)
 
 
-def autograder_files(settings, rendered, questions, release):
-    """The autograder zip's files: `otter generate`'s output with our harness as run_otter.py and the
+def autograder_files(assignment, settings, rendered, questions, release):
+    """The autograder zip's files: `otter generate`'s tests, files and otter_config.json, our image
+    (hwbuild/image.py: setup.sh, run_autograder, requirements.txt), our harness as run_otter.py and the
     release's hw_support package (common and the selected parts' helpers)."""
     from otter.generate import main as otter_generate
 
@@ -272,10 +274,8 @@ def autograder_files(settings, rendered, questions, release):
             otter_generate(tests_dir="tests", output_path="autograder.zip",
                            config=os.path.join(AUTOGRADER, "otter_config.json"),
                            requirements=os.path.join(AUTOGRADER, "requirements.txt"),
-                           no_environment=True, files=["hw_support"],
-                           python_version=str(settings.python_version))
-        files = zips.read_zip(os.path.join(tmp, "autograder.zip"))
-    files["setup.sh"] = with_sandbox_packages(files["setup.sh"])
+                           no_environment=True, files=["hw_support"])
+        files = image.replace_otter_image(zips.read_zip(os.path.join(tmp, "autograder.zip")), assignment)
     harness = os.path.join(AUTOGRADER, "harness")
     files.update(tree_files(harness, "harness/"))
     files["run_otter.py"] = files.pop("harness/run_otter.py")
@@ -293,33 +293,22 @@ def harness_settings(assignment):
     from settings import Settings
 
     grading = read_yaml(os.path.join(AUTOGRADER, "grading.yml"))
-    for key in ("modules", "given_modules", "submission_files", "manual_questions", "parts", "leaderboard"):
+    for key in ("modules", "given_modules", "submission_files", "manual_questions", "parts", "leaderboard",
+                "python_version"):
         if key in grading:
             raise markers.MasterError("autograder/grading.yml", 1, f"{key} comes from the parts' part.yml, "
                                       "written.md and assignment.yml, not from grading.yml")
     sandbox = dict(grading.get("sandbox") or {})
     sandbox["time_limits"] = dict(sandbox.get("time_limits") or {"default": 30}, **assignment.time_limits())
     grading.update(modules=assignment.modules, given_modules=assignment.given,
-                   submission_files=assignment.submission_files, sandbox=sandbox,
-                   manual_questions=[w for p in assignment.parts for w in p.written()],
+                   python_version=assignment.python_version, submission_files=assignment.submission_files,
+                   sandbox=sandbox, manual_questions=[w for p in assignment.parts for w in p.written()],
                    parts=[{"number": p.number, "title": p.title} for p in assignment.parts],
                    leaderboard=assignment.leaderboard_metrics())
     try:
         return Settings.from_dict(grading, "autograder/grading.yml")
     except ValueError as exc:
         raise markers.MasterError("autograder/grading.yml", 1, str(exc)) from None
-
-
-SANDBOX_PACKAGES = "bubblewrap libseccomp2"  # the sandbox's launchers (autograder/harness/sandbox/launch.py)
-
-
-def with_sandbox_packages(setup_sh):
-    """otter's setup.sh, also installing what the grading sandbox needs from the image's apt."""
-    text = setup_sh.decode()
-    anchor = "apt-get install -y "
-    if anchor not in text:
-        raise RuntimeError("otter's setup.sh has no apt-get install line to extend")
-    return text.replace(anchor, anchor + SANDBOX_PACKAGES + " ", 1).encode()
 
 
 def build(config=parts_mod.CONFIG, select=None):
@@ -334,7 +323,7 @@ def build(config=parts_mod.CONFIG, select=None):
     release = release_tree(assignment, rendered, questions)
     check_no_leaks(release, questions)
     return Build(assignment, questions, release, solutions_tree(assignment, rendered),
-                 autograder_files(settings, rendered, questions, release))
+                 autograder_files(assignment, settings, rendered, questions, release))
 
 
 def hw_support_on_path(assignment):

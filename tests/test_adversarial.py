@@ -137,8 +137,9 @@ def pairwise_similarities(Q, K):
     assert all("SystemExit" in t["output"] for t in cases_of(r, "attn_softmax"))
 
 
-def test_hidden_tests_and_results_are_out_of_reach(submit):
-    r = submit(hostile('''
+# Reads every grader file it can find (failing pairwise_similarities with what it read), prints it, and
+# overwrites results.json and the hidden tests wherever it can (tests/test_gradescope_layout.py reuses it).
+OUT_OF_REACH = '''
 def _hunt():
     import glob
     found = []
@@ -173,7 +174,11 @@ def compute_outputs(A, V):
             except OSError:
                 pass
     return A @ V
-'''))
+'''
+
+
+def test_hidden_tests_and_results_are_out_of_reach(submit):
+    r = submit(hostile(OUT_OF_REACH))
     assert_only_these_fail(r, ["pairwise_similarities"])
     assert "nothing readable" in cases_of(r, "pairwise_similarities")[0]["output"]
     assert_nothing_leaked(r)

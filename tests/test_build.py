@@ -27,7 +27,7 @@ def test_build_runs_from_any_directory(tmp_path):
 def test_autograder_zip_layout_and_permissions(build, autograder_zip):
     with zipfile.ZipFile(autograder_zip) as zf:
         infos = {i.filename: i for i in zf.infolist()}
-    for required in ("run_autograder", "setup.sh", "run_otter.py", "otter_config.json", "environment.yml",
+    for required in ("run_autograder", "setup.sh", "run_otter.py", "otter_config.json", "requirements.txt",
                      "harness/grading.json", "files/hw_support/loader.py"):
         assert required in infos, required
     assert infos["run_autograder"].external_attr >> 16 & 0o777 == 0o755
@@ -35,8 +35,9 @@ def test_autograder_zip_layout_and_permissions(build, autograder_zip):
     assert infos["tests/q2_7_self_attention.py"].external_attr >> 16 & 0o777 == 0o644
     assert {i.date_time for i in infos.values()} == {(1980, 1, 1, 0, 0, 0)}
     assert list(infos) == sorted(infos)
-    env = build.autograder["environment.yml"].decode()
-    assert "torch==2.13.0+cpu" in env and "whl/cpu" in env
+    assert "environment.yml" not in infos  # otter's conda environment is not built (hwbuild/image.py)
+    requirements = build.autograder["requirements.txt"].decode()
+    assert "torch==2.13.0+cpu" in requirements and "whl/cpu" in requirements
 
 
 def test_committed_generated_files_are_fresh():

@@ -37,7 +37,7 @@ class Settings:
     modules: list = field(default_factory=list)  # the student modules (the parts' part.yml)
     given_modules: list = field(default_factory=list)  # modules without student code: the zip's copy is graded
     submission_files: list = field(default_factory=list)  # result files (names or glob patterns)
-    python_version: str = "3.11"  # of the environment otter's setup.sh builds on Gradescope
+    python_version: str = "3.11"  # of the Gradescope image (assignment.yml's python_version; hwbuild/image.py)
     hidden_visibility: str = "after_published"  # Gradescope visibility of hidden test results
     not_run_message: str = NOT_RUN
     manual_questions: list = field(default_factory=list)  # [{name, points}] graded by hand (written.md)
