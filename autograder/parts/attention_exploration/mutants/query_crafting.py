@@ -198,11 +198,12 @@ def new_k2_average_first_three(K, V, q):
 def new_k2_average_first_three(K, V, q):
     return K[0:1].clone()
 '''),
-    _m("new_k2_average_first_three", "k2 tuned by hand for the solution's query, wrong for the student's own",
-       [Q5], OTHER_QUERY + '''
+    _m("new_k2_average_first_three", "k2 = k_0 + 0.5 k_0 x k_1: right for the solution's query (orthogonal to "
+       "k_0 x k_1), wrong for the student's own", [Q5], OTHER_QUERY + '''
 
 def new_k2_average_first_three(K, V, q):
-    return torch.tensor([2.2, -1.0, 0.0])
+    c = torch.linalg.cross(K[0], K[1])
+    return K[0] + 0.5 * (c if c @ (K[2] + K[3]) < 0 else -c)
 '''),
 
     # ---- new_k2_select_third (target v_2 and |k2| = 1, with the student's q) -----------------
