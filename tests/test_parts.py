@@ -137,24 +137,24 @@ def _config_with(tmp_path, old, new):
     ("matrices: {seed: 3.5}", "is not one of uw or {seed: N}"),
 ])
 def test_a_part_option_typo_is_a_clear_error_with_its_line(tmp_path, new, message):
-    config, line = _config_with(tmp_path, "matrices: uw", new)
+    config, line = _config_with(tmp_path, "matrices: {seed: 0}", new)
     with pytest.raises(MasterError) as e:
         parts.compose(str(config))
     assert str(e.value).startswith(f"{parts.rel(str(config))}:{line}: ") and message in str(e.value), str(e.value)
 
 
 def test_a_part_option_typo_stops_build_py(tmp_path):
-    config, line = _config_with(tmp_path, "matrices: uw", "matrices: drawn")
+    config, line = _config_with(tmp_path, "matrices: {seed: 0}", "matrices: drawn")
     r = run_build(ROOT, "--config", str(config), "--out", str(tmp_path / "out"))
     expected = f"assignment.yml:{line}: part attention_exploration: matrices: 'drawn' is not one of uw or {{seed: N}}"
     assert r.returncode == 2 and expected in r.stderr, r.stderr
 
 
 def test_part_options_default_to_part_yml_and_take_the_composition_choice(tmp_path):
-    assert [p.options for p in EVERY][0] == {"matrices": "uw"} and all(not p.options for p in EVERY[1:])
-    config, _ = _config_with(tmp_path, "matrices: uw", "matrices: {seed: 4}")
+    assert [p.options for p in EVERY][0] == {"matrices": {"seed": 0}} and all(not p.options for p in EVERY[1:])
+    config, _ = _config_with(tmp_path, "matrices: {seed: 0}", "matrices: {seed: 4}")
     assert parts.compose(str(config)).parts[0].options == {"matrices": {"seed": 4}}
-    config, _ = _config_with(tmp_path, ", matrices: uw", "")
+    config, _ = _config_with(tmp_path, ", matrices: {seed: 0}", "")
     assert parts.compose(str(config)).parts[0].options == {"matrices": "uw"}  # part.yml's default
 
 
