@@ -155,7 +155,7 @@ def test_hostile_worker_cannot_escalate_reach_out_leak_or_leave(grade_with, laun
     assert cases_of(results, "compute_outputs")
     assert all(t["status"] == "failed" for t in cases_of(results, "compute_outputs"))
     scaled = {t["name"]: t for t in cases_of(results, "attn_scaled")}
-    in_place = scaled.pop("attn_scaled: float64 and batch dims kept, input unchanged")
+    in_place = scaled.pop("attn_scaled: float64 kept to 1e-12 (head dim 7), batch dims kept, input unchanged")
     assert in_place["status"] == "failed" and "A was modified in place" in in_place["output"]
     assert scaled and all(t["status"] == "passed" for t in scaled.values())
     # 9. left-overs: nothing of the student's survives in /tmp, /var/tmp or /dev/shm; root never wrote a link
