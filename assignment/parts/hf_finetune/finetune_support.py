@@ -106,6 +106,15 @@ def tiny_classifier(config, state_dict=None):
     return model
 
 
+def tokenizer_from_json(text, model_max_length=512):
+    """The release tokenizer (data/pretrained/tokenizer.json's text) as a transformers RobertaTokenizerFast."""
+    from tokenizers import Tokenizer
+    from transformers import RobertaTokenizerFast
+    return RobertaTokenizerFast(tokenizer_object=Tokenizer.from_str(text), bos_token="<s>", eos_token="</s>",
+                                sep_token="</s>", cls_token="<s>", unk_token="<unk>", pad_token="<pad>",
+                                mask_token="<mask>", add_prefix_space=True, model_max_length=model_max_length)
+
+
 def probe(model):
     """[[grad enabled, training mode] of each forward call so far]."""
     return [list(p) for p in model.probe]
