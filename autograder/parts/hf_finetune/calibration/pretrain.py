@@ -110,6 +110,9 @@ if __name__ == "__main__":
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--out", default=os.path.join(DATA, "pretrained"))
+    for key in ("hidden_size", "num_hidden_layers", "intermediate_size", "lr", "mask_prob", "batch_size"):
+        p.add_argument("--" + key, type=type(DEFAULTS[key]), default=None)
     a = p.parse_args()
+    DEFAULTS.update({k: getattr(a, k) for k in DEFAULTS if getattr(a, k, None) is not None and k != "steps"})
     torch.set_num_threads(1)
     print(json.dumps(pretrain(a.out, a.seed, a.steps), indent=1)[:2000])
