@@ -32,6 +32,8 @@ def run(args, log=print):
     device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = fs.load_tokenizer(args.model)
     splits = fs.load_splits(args.data)
+    if args.max_train:
+        splits["train"] = [splits["train"][i] for i in range(min(args.max_train, len(splits["train"])))]
     loaders = finetune.make_dataloaders(splits, tokenizer, args.batch_size, args.max_length)
     model = fs.load_model(args.model, from_scratch=args.from_scratch, seed=args.seed).to(device)
     optimizer = fs.make_optimizer(model, args.optimizer, args.lr)
@@ -87,6 +89,7 @@ def parser():
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--out", default=".", help="where the results go")
+    p.add_argument("--max_train", type=int, default=None, help="use only the first N training examples")
     p.add_argument("--no_progress", action="store_true")
     return p
 
