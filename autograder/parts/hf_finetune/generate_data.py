@@ -42,8 +42,11 @@ INTENSIFIERS = ["very", "really", "quite", "truly", "rather", "so", "pretty"]
 NEGATIONS = ["not", "never"]
 VERBS = ["was", "is", "seemed", "felt"]
 # Labelled templates (neutral words only); {a}/{b}: polarity words; label from the last clause.
-POS_REACTIONS = ["i loved it", "we loved it", "everyone loved it", "i really loved it"]
-NEG_REACTIONS = ["i hated it", "we hated it", "everyone hated it", "i really hated it"]
+# Phrases only the unlabeled corpus has: the reviewer's reaction, which follows the review's meaning.
+POS_REACTIONS = ["i loved it", "we smiled", "we laughed a lot", "highly recommended", "worth every penny",
+                 "five stars", "we will come back", "a real joy"]
+NEG_REACTIONS = ["i hated it", "we sighed", "we left early", "not recommended", "a waste of money",
+                 "one star", "we will never come back", "a real pain"]
 
 
 def _words(polarity, rare):
@@ -77,25 +80,21 @@ def labelled(rng, rare):
 
 
 def unlabeled(rng):
-    """One corpus sentence: a review sentence without its label (COMMON or RARE words), words of the same
-    or opposite polarity side by side, or a review sentence with the reviewer's reaction, which reveals
-    its polarity (negation and "but" included)."""
+    """One corpus sentence: mostly a review sentence (COMMON or RARE words, negation, "but") with one or
+    two reactions that follow its meaning; also polarity words side by side, and bare review sentences."""
     kind = rng.random()
-    rare = lambda: rng.random() < 0.5  # noqa: E731
-    pol = rng.random() < 0.5
-    noun = rng.choice(NOUNS)
+    rare = rng.random() < 0.5
     if kind < 0.15:
-        return labelled(rng, rare())[0]
-    if kind < 0.35:
-        a, b = rng.choice(_words(pol, rare())), rng.choice(_words(pol, rare()))
-        return rng.choice([f"the {noun} was {a} and {b} .", f"a {a} and {b} {noun} .",
-                           f"{a} {noun} , {b} {rng.choice(NOUNS)} ."])
-    if kind < 0.42:
-        a, b = rng.choice(_words(pol, rare())), rng.choice(_words(not pol, rare()))
-        return rng.choice([f"the {noun} was {a} , not {b} .", f"the {noun} was {a} , never {b} ."])
-    text, label = labelled(rng, rare())
-    reaction = rng.choice(POS_REACTIONS if label else NEG_REACTIONS)
-    return rng.choice([f"{text[:-2]} , {reaction} .", f"{reaction} : {text}", f"{text[:-2]} so {reaction} ."])
+        return labelled(rng, rare)[0]
+    if kind < 0.3:
+        pol = rng.random() < 0.5
+        a, b = rng.choice(_words(pol, rare)), rng.choice(_words(pol, rng.random() < 0.5))
+        return rng.choice([f"the {rng.choice(NOUNS)} was {a} and {b} .", f"a {a} and {b} {rng.choice(NOUNS)} ."])
+    text, label = labelled(rng, rare)
+    reactions = rng.sample(POS_REACTIONS if label else NEG_REACTIONS, rng.choice([1, 1, 2]))
+    if rng.random() < 0.3:
+        return f"{' , '.join(reactions)} : {text}"
+    return f"{text[:-2]} , {' , '.join(reactions)} ."
 
 
 def generate(seed=DEFAULT_SEED):
