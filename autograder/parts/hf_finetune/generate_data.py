@@ -80,16 +80,18 @@ def labelled(rng, rare):
 
 
 def unlabeled(rng):
-    """One corpus sentence: mostly a review sentence (COMMON or RARE words, negation, "but") with one or
-    two reactions that follow its meaning; also polarity words side by side, and bare review sentences."""
+    """One corpus sentence: polarity words of one polarity side by side ("superb and great"), a review
+    sentence (COMMON or RARE words, negation, "but") with reactions that follow its meaning, or a bare
+    review sentence."""
     kind = rng.random()
     rare = rng.random() < 0.5
-    if kind < 0.15:
+    if kind < 0.2:
         return labelled(rng, rare)[0]
-    if kind < 0.3:
+    if kind < 0.6:
         pol = rng.random() < 0.5
-        a, b = rng.choice(_words(pol, rare)), rng.choice(_words(pol, rng.random() < 0.5))
-        return rng.choice([f"the {rng.choice(NOUNS)} was {a} and {b} .", f"a {a} and {b} {rng.choice(NOUNS)} ."])
+        words = [rng.choice(_words(pol, rng.random() < 0.5)) for _ in range(rng.choice([2, 2, 3]))]
+        listed = " and ".join(words) if rng.random() < 0.5 else " , ".join(words[:-1]) + " and " + words[-1]
+        return rng.choice([f"{listed} .", f"the {rng.choice(NOUNS)} was {listed} .", f"a {listed} {rng.choice(NOUNS)} ."])
     text, label = labelled(rng, rare)
     reactions = rng.sample(POS_REACTIONS if label else NEG_REACTIONS, rng.choice([1, 1, 2]))
     if rng.random() < 0.3:

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import random
+import sys
 import time
 
 import torch
@@ -19,7 +20,7 @@ PART_RELEASE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".
 DATA = os.path.normpath(os.path.join(PART_RELEASE, "data"))
 DEFAULTS = {"vocab_size": 1000, "hidden_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4,
             "intermediate_size": 512, "max_length": 48, "batch_size": 64, "steps": 3000, "lr": 1e-3,
-            "warmup": 200, "mask_prob": 0.15}
+            "warmup": 200, "mask_prob": 0.15, "focus_prob": 0.5}
 SPECIAL = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # RoBERTa's ids 0-4
 
 
@@ -40,11 +41,33 @@ def train_tokenizer(lines, vocab_size):
                                 add_prefix_space=True, model_max_length=DEFAULTS["max_length"])
 
 
-def mask_tokens(ids, tokenizer, prob, generator):
-    """BERT's masking: of `prob` of the real tokens, 80% <mask>, 10% random, 10% kept; labels -100 elsewhere."""
+def focus_ids(tokenizer):
+    """Token ids of the sentiment-bearing words (polarity words and the reactions' words), masked more often."""
+    import importlib.util
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", ".."))
+    if root not in sys.path:
+        sys.path.insert(0, root)  # generate_data imports hwbuild
+    spec = importlib.util.spec_from_file_location("generate_data", os.path.join(os.path.dirname(__file__), "..", "generate_data.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    neutral = {"i", "it", "we", "a", "not", "of", "will", "come", "back", "real", "every", "never"}
+    words = set(gen.POS_COMMON + gen.NEG_COMMON + gen.POS_RARE + gen.NEG_RARE)
+    words |= {w for r in gen.POS_REACTIONS + gen.NEG_REACTIONS for w in r.split()} - neutral
+    ids = set()
+    for w in words:
+        ids |= set(tokenizer(" " + w, add_special_tokens=False)["input_ids"])
+    return torch.tensor(sorted(ids))
+
+
+def mask_tokens(ids, tokenizer, prob, generator, focus=None, focus_prob=0.0):
+    """BERT's masking: of `prob` of the real tokens (`focus_prob` of the `focus` tokens), 80% <mask>,
+    10% random, 10% kept; labels -100 elsewhere."""
     labels = ids.clone()
     special = (ids == tokenizer.pad_token_id) | (ids == tokenizer.bos_token_id) | (ids == tokenizer.eos_token_id)
-    chosen = (torch.rand(ids.shape, generator=generator) < prob) & ~special
+    p = torch.full(ids.shape, prob)
+    if focus is not None:
+        p[torch.isin(ids, focus)] = focus_prob
+    chosen = (torch.rand(ids.shape, generator=generator) < p) & ~special
     labels[~chosen] = -100
     ids = ids.clone()
     r = torch.rand(ids.shape, generator=generator)
@@ -70,6 +93,7 @@ def pretrain(out, seed=0, steps=None, log=print):
                            type_vocab_size=1, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
                            eos_token_id=tokenizer.eos_token_id)
     model = RobertaForMaskedLM(config)
+    focus = focus_ids(tokenizer)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg["warmup"]) *
                                               max(0.0, 1 - s / cfg["steps"]))
@@ -81,7 +105,7 @@ def pretrain(out, seed=0, steps=None, log=print):
             order, pos = torch.randperm(len(enc), generator=g).tolist(), 0
         batch = tokenizer.pad({"input_ids": [enc[i] for i in order[pos:pos + cfg["batch_size"]]]}, return_tensors="pt")
         pos += cfg["batch_size"]
-        ids, labels = mask_tokens(batch["input_ids"], tokenizer, cfg["mask_prob"], g)
+        ids, labels = mask_tokens(batch["input_ids"], tokenizer, cfg["mask_prob"], g, focus, cfg["focus_prob"])
         loss = model(input_ids=ids, attention_mask=batch["attention_mask"], labels=labels).loss
         opt.zero_grad()
         loss.backward()
@@ -110,7 +134,7 @@ if __name__ == "__main__":
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--out", default=os.path.join(DATA, "pretrained"))
-    for key in ("hidden_size", "num_hidden_layers", "intermediate_size", "lr", "mask_prob", "batch_size"):
+    for key in ("hidden_size", "num_hidden_layers", "intermediate_size", "lr", "mask_prob", "batch_size", "focus_prob"):
         p.add_argument("--" + key, type=type(DEFAULTS[key]), default=None)
     a = p.parse_args()
     DEFAULTS.update({k: getattr(a, k) for k in DEFAULTS if getattr(a, k, None) is not None and k != "steps"})
