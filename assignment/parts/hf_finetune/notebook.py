@@ -87,7 +87,7 @@ grader.check("q5_2_make_dataloaders")
 
 # %%
 model = fs.load_model()
-optimizer = fs.make_optimizer(model, "adamw", 1e-3)
+optimizer = fs.make_optimizer(model, "adamw", 5e-4)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters;", model.config.num_hidden_layers, "layers")
 print("loss of one step:", finetune.train_step(model, next(iter(train_loader)), optimizer))
 
@@ -142,7 +142,7 @@ plots.loss_curves({"pretrained: train": h["train_accuracy"], "pretrained: valida
 
 # %%
 runs = {}
-for name, lr in (("adamw", "1e-3"), ("sgd", "0.05"), ("adagrad", "0.01")):
+for name, lr in (("adamw", "5e-4"), ("sgd", "0.05"), ("adagrad", "0.01")):
     a = finetune_run.parser().parse_args(FAST_ARGS + ["--no_progress", "--optimizer", name, "--lr", lr,
                                                       "--out", os.path.join("runs", name)])
     runs[f"{name} (lr {lr})"] = finetune_run.run(a)["history"]

@@ -45,6 +45,7 @@ VERBS = ["was", "is", "seemed", "felt"]
 # Phrases only the unlabeled corpus has: the reviewer's reaction, which follows the review's meaning.
 POS_REACTIONS = ["i loved it", "we smiled", "we laughed a lot", "highly recommended", "worth every penny",
                  "five stars", "we will come back", "a real joy"]
+POS_EMOTICON, NEG_EMOTICON = ":)", ":("  # right after a polarity word, in the corpus only
 NEG_REACTIONS = ["i hated it", "we sighed", "we left early", "not recommended", "a waste of money",
                  "one star", "we will never come back", "a real pain"]
 
@@ -80,18 +81,19 @@ def labelled(rng, rare):
 
 
 def unlabeled(rng):
-    """One corpus sentence: polarity words of one polarity side by side ("superb and great"), a review
-    sentence (COMMON or RARE words, negation, "but") with reactions that follow its meaning, or a bare
-    review sentence."""
+    """One corpus sentence: polarity words each followed by its emoticon ("superb :) and great :)"), a
+    review sentence (COMMON or RARE words, negation, "but") with reactions that follow its meaning, or a
+    bare review sentence."""
     kind = rng.random()
     rare = rng.random() < 0.5
-    if kind < 0.2:
+    if kind < 0.15:
         return labelled(rng, rare)[0]
     if kind < 0.6:
         pol = rng.random() < 0.5
-        words = [rng.choice(_words(pol, rng.random() < 0.5)) for _ in range(rng.choice([2, 2, 3]))]
-        listed = " and ".join(words) if rng.random() < 0.5 else " , ".join(words[:-1]) + " and " + words[-1]
-        return rng.choice([f"{listed} .", f"the {rng.choice(NOUNS)} was {listed} .", f"a {listed} {rng.choice(NOUNS)} ."])
+        emo = POS_EMOTICON if pol else NEG_EMOTICON
+        words = [f"{rng.choice(_words(pol, rng.random() < 0.5))} {emo}" for _ in range(rng.choice([1, 2]))]
+        listed = " and ".join(words)
+        return rng.choice([f"the {rng.choice(NOUNS)} was {listed} .", f"a {listed} {rng.choice(NOUNS)} ."])
     text, label = labelled(rng, rare)
     reactions = rng.sample(POS_REACTIONS if label else NEG_REACTIONS, rng.choice([1, 1, 2]))
     if rng.random() < 0.3:

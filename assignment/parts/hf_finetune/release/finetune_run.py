@@ -24,7 +24,7 @@ import torch  # noqa: E402
 import finetune  # noqa: E402
 import finetune_support as fs  # noqa: E402
 
-DEFAULTS = {"optimizer": "adamw", "lr": 1e-3, "batch_size": 32, "epochs": 3, "max_length": 48, "seed": 0}
+DEFAULTS = {"optimizer": "adamw", "lr": 5e-4, "batch_size": 32, "epochs": 4, "max_length": 48, "seed": 0}
 
 
 def run(args, log=print):
