@@ -18,8 +18,8 @@ import torch
 PART_RELEASE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
                             "assignment", "parts", "hf_finetune", "release")
 DATA = os.path.normpath(os.path.join(PART_RELEASE, "data"))
-DEFAULTS = {"vocab_size": 1000, "hidden_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4,
-            "intermediate_size": 384, "max_length": 48, "batch_size": 32, "steps": 4000, "lr": 2e-3,
+DEFAULTS = {"vocab_size": 1000, "hidden_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4,
+            "intermediate_size": 512, "max_length": 48, "batch_size": 32, "steps": 4000, "lr": 2e-3,
             "warmup": 200, "mask_prob": 0.15, "focus_prob": 0.15}  # focus_prob = mask_prob: plain BERT masking
 SPECIAL = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # RoBERTa's ids 0-4
 
