@@ -14,7 +14,7 @@ from hwbuild import parts
 from hwbuild.markers import MasterError
 
 EVERY = parts.compose().parts
-SELECTIONS = ["2", "1,2", "3", "4"]
+SELECTIONS = ["2", "1,2", "3", "4", "5"]
 
 
 def _grade(repo, submission, autograder_zip, out_json):
