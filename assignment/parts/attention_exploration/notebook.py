@@ -40,9 +40,11 @@ plots.key_similarities(K)
 # %% [markdown]
 # ## 1. `select_first`: copy `v_0`
 #
-# The output is a weighted average of the values, so it equals `v_0` when the weight of `k_0` is
-# (nearly) 1 and the others (nearly) 0. Softmax does that when one score is much larger than the
-# rest.
+# The output is a weighted average of the values. Before you write the query, decide which
+# weights would make that average equal `v_0`, then what the four scores `k_i . q` must look like for
+# the softmax to produce those weights. The picture after your function shows the weights your
+# query gives: draw it again for a few multiples of your query and watch how they change (written
+# question 1.1 asks why).
 
 # %% tags=["plot"]
 q = query_crafting.select_first(K.clone(), V.clone())
