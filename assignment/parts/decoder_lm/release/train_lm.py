@@ -242,7 +242,7 @@ def main(argv=None):
     cfg = model_config(args)
     suffix = "_nopos" if args.no_pos else ""
     os.makedirs(args.out, exist_ok=True)
-    log = {"config": cfg, "args": vars(args), "seconds": {}}
+    log = {"config": cfg, "args": dict(vars(args), device=str(args.device)), "seconds": {}}
     test = lm_data.read_lines(os.path.join(DATA, "sentiment_test.txt"))
 
     t0 = time.time()
