@@ -120,7 +120,7 @@ def test_reference_study_passes_and_bad_studies_lose_their_tests(build, tmp_path
 
     large_as_medium = edited("lm_metrics_large.json", lambda m: m["config"].update(n_layer=4, n_embd=320, n_head=5))
     assert _failing(_outcome(build, large_as_medium)) == ["study"]
-    rising = edited("lm_metrics_small.json", lambda m: m["epochs"].reverse())
+    rising = edited("lm_metrics_small.json", lambda m: m["epochs"][-1].update(dev_nll=m["epochs"][0]["dev_nll"] + 0.1))
     out = _outcome(build, rising)
     assert _failing(out) == ["study"] and "did not decrease" in " ".join(msg for _, msg in out.values())
     wrong_nll = edited("lm_metrics_main.json", lambda m: m["epochs"][-1].update(dev_nll=m["epochs"][-1]["dev_nll"] * 0.9))
