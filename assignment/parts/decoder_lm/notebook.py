@@ -117,11 +117,14 @@ grader.check("q4_4_count_parameters")
 # can gain NLL without changing a single argmax.
 
 # %%
-logits = torch.randn(2, 4, 6)
-targets = torch.tensor([[3, 1, 5, 0], [2, 4, 0, 0]])  # 0 = <pad>
-print("accuracy", lm.next_token_accuracy(logits, targets, 0), " NLL", round(lm.mean_nll(logits, targets, 0), 4))
-print("sharper logits, same argmax -> accuracy", lm.next_token_accuracy(3 * logits, targets, 0),
-      " NLL", round(lm.mean_nll(3 * logits, targets, 0), 4))
+targets = torch.tensor([[5, 2, 7, 0]])  # 0 = <pad>
+logits = torch.zeros(1, 4, 8)
+logits[0, 0, 5] = logits[0, 1, 2] = 1.0  # right at positions 0 and 1
+logits[0, 2, 3] = 1.0  # wrong at position 2 (its target is 7)
+surer = logits.clone()
+surer[0, 0, 5] = surer[0, 1, 2] = 3.0  # the same argmax, more probability on the right tokens
+for label, z in (("logits", logits), ("surer", surer)):
+    print(f"{label:6s}: accuracy {lm.next_token_accuracy(z, targets, 0):.3f}, NLL {lm.mean_nll(z, targets, 0):.4f} nats")
 
 # %%
 grader.check("q4_7_next_token_accuracy")
@@ -310,7 +313,7 @@ main_model.load_state_dict(saved["state_dict"])
 main_model.eval()
 for prompt in ("the dog", "i am not", MY_PROMPT):
     print(f"prompt: {prompt!r}")
-    print("  step | " + " | ".join(f"candidate {j + 1:<10s}" for j in range(3)))
+    print("  step | " + " | ".join(f"{'candidate ' + str(j + 1):>14s}" for j in range(3)))
     for s, step in enumerate(lm.top_k_continuations(main_model, lm_data.encode(prompt), 6, 3)):
         print(f"  {s:4d} | " + " | ".join(f"{lm_data.VOCAB[i]:>8s} {p:.3f}" for i, p in step))
 
