@@ -307,9 +307,8 @@ plots.loss_curves(curves, title="small model: NLL per token", xlabel="step", yla
 
 # %%
 MY_PROMPT = "the kids"
-saved = torch.load("lm_params.pt")
-main_model = train_lm.build_model(saved["config"], 0.0)
-main_model.load_state_dict(saved["state_dict"])
+main_model = train_lm.build_model(log["config"], 0.0)  # log: step 8's run, which wrote lm_params.pt
+main_model.load_state_dict(torch.load("lm_params.pt")["state_dict"])
 main_model.eval()
 for prompt in ("the dog", "i am not", MY_PROMPT):
     print(f"prompt: {prompt!r}")
@@ -340,5 +339,5 @@ for size in ("tiny", "large"):
 
 # %% tags=["trained"]
 submitted_files = {f: os.path.abspath(f) for f in ["lm_params.pt", "lm_metrics_main.json"]
-                   + [f"lm_metrics_{size}.json" for size in study] if os.path.exists(f)}
+                   + [f"lm_metrics_{size}.json" for size in ("tiny", "small", "medium", "large")] if os.path.exists(f)}
 grader.check("q4_11_study_metrics")
