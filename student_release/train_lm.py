@@ -226,7 +226,7 @@ def main(argv=None):
     p.add_argument("--skip-scratch", action="store_true", help="no from-scratch classifier")
     p.add_argument("--device", default="auto", help="auto (a CUDA GPU if there is one), cpu or cuda")
     p.add_argument("--size", choices=sorted(lm_sizes.SIZES), help="run the study's model of this size instead")
-    p.add_argument("--num-train", type=int, help="with --size: train on the first N texts of data/lm_train.txt")
+    p.add_argument("--num-train", "--num_train", type=int, help="with --size: train on the first N texts of data/lm_train.txt")
     p.add_argument("--epochs", type=int, help="with --size: epochs of the full corpus (default: the size's)")
     p.add_argument("--max-steps", type=int, help="with --size: stop after this many steps (quick checks)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

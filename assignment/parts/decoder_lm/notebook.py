@@ -113,17 +113,17 @@ grader.check("q4_4_count_parameters")
 # ## 5. `next_token_accuracy` and `mean_nll`: two ways to score a language model
 #
 # Both look at every position whose target is not `<pad>`: the accuracy asks whether the most
-# likely token is the right one, the NLL how much probability the right one got (in nats). A model
-# can gain NLL without changing a single argmax.
+# likely token is the right one, the NLL how much probability the right one got (in nats).
+# Whatever the logits say at a padded position, neither score may change.
 
 # %%
 targets = torch.tensor([[5, 2, 7, 0]])  # 0 = <pad>
 logits = torch.zeros(1, 4, 8)
 logits[0, 0, 5] = logits[0, 1, 2] = 1.0  # right at positions 0 and 1
 logits[0, 2, 3] = 1.0  # wrong at position 2 (its target is 7)
-surer = logits.clone()
-surer[0, 0, 5] = surer[0, 1, 2] = 3.0  # the same argmax, more probability on the right tokens
-for label, z in (("logits", logits), ("surer", surer)):
+at_pad = logits.clone()
+at_pad[0, 3] = torch.randn(8) * 5  # only the padded position changes
+for label, z in (("logits", logits), ("at_pad", at_pad)):
     print(f"{label:6s}: accuracy {lm.next_token_accuracy(z, targets, 0):.3f}, NLL {lm.mean_nll(z, targets, 0):.4f} nats")
 
 # %%
