@@ -133,3 +133,18 @@ def test_reference_study_passes_and_bad_studies_lose_their_tests(build, tmp_path
     out = _outcome(build, missing)
     assert _failing(out) == ["lm_metrics_<size>.json of tiny, small, medium and large", "study", "study"]
     assert all("lm_metrics_medium.json was not submitted" in msg for ok, msg in out.values() if not ok)
+
+
+def test_calibration_report_describes_the_reference_study():
+    with open(os.path.join(REFERENCE, "..", "report.json")) as f:
+        report = json.load(f)
+    runs = {r["name"]: r for r in report["study"]}
+    assert set(lm_sizes.SIZES) <= set(runs)
+    assert sum(runs[s]["wall_s"] for s in lm_sizes.SIZES) <= 20 * 60  # issue 17's CPU budget for the four sizes
+    for size in lm_sizes.SIZES:
+        with open(os.path.join(REFERENCE, lm_sizes.metrics_name(size))) as f:
+            m = json.load(f)
+        assert m["epochs"] == runs[size]["epochs"] and m["n_parameters"] == runs[size]["n_parameters"]
+    with open(os.path.join(REFERENCE, "lm_metrics_main.json")) as f:
+        main = json.load(f)
+    assert abs(math.exp(main["epochs"][-1]["dev_nll"]) - report["reference_rerun"]["dev_ppl"]) < 1e-3
