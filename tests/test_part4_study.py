@@ -129,6 +129,8 @@ def test_reference_study_passes_and_bad_studies_lose_their_tests(build, tmp_path
     assert _failing(_outcome(build, wrong_acc)) == ["lm_metrics_main.json"]
     other_config = edited("lm_metrics_main.json", lambda m: m["config"].update(n_embd=32))
     assert _failing(_outcome(build, other_config)) == ["lm_metrics_main.json"]
+    nothing = _outcome(build, {})  # the release as it ships: no result files, no points
+    assert nothing and not any(ok for ok, _ in nothing.values())
     missing = {k: v for k, v in files.items() if k != "lm_metrics_medium.json"}
     out = _outcome(build, missing)
     assert _failing(out) == ["lm_metrics_<size>.json of tiny, small, medium and large", "study", "study"]
