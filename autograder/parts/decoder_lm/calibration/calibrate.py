@@ -174,7 +174,7 @@ def study_markdown(runs):
                      f"{r['load_before']} -> {r['load_after']} |")
     four = sum(r["wall_s"] for r in runs if r["name"] in ("tiny", "small", "medium", "large"))
     sizes = [r for r in runs if "_n" not in r["name"]]
-    if sizes:
+    if len(sizes) > 1:
         nlls = [r["epochs"][-1]["dev_nll"] for r in sizes]
         lines += ["", f"Every size ends within {max(nlls) - min(nlls):.3f} nats of the others' dev NLL "
                   f"({min(nlls):.3f} to {max(nlls):.3f}): the grammar's sentences leave little to learn beyond what "
