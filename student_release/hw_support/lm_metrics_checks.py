@@ -38,6 +38,11 @@ def _number(x, what):
 def read_metrics(submitted_files, name):
     """The validated content of the submitted metrics file `name`: {'config', 'epochs': [{step, dev_nll,
     dev_acc, ...}], ...}; an AssertionError saying what to fix otherwise."""
+    if not (submitted_files or {}).get(name):
+        size = name[len("lm_metrics_"):-len(".json")]
+        command = "python train_lm.py" + ("" if size == lm_sizes.MAIN else f" --size {size}")
+        raise AssertionError(f"{name} was not submitted: run `{command}` (it writes {name}), then "
+                             "`python make_submission.py`, and upload submission.zip")
     path = find_submitted(submitted_files, name)
     text = result_files.read_text(path, MAX_METRICS_BYTES)
     try:
