@@ -142,6 +142,9 @@ def test_the_term_build_gives_graders_every_answer_and_students_none(build):
     written = [w for p in build.assignment.parts for w in p.written()]
     assert [m.group(1) for m in re.finditer(r"^### (\d+\.\d+ .+) \[", text, re.M)] == [w["name"] for w in written]
     assert text.count("#### Model answer") == len(written)
+    selected = rubrics.document(parts.compose(select=["3", "1"]))["written_rubrics.md"].decode()
+    assert re.findall(r"^## Part (\d+)", selected, re.M) == ["1", "3"]
+    assert rubrics.document(parts.compose(select=["4"])) == {}  # Part 4 has no written questions
     found = rubrics.sentences(build.assignment)
     assert len(found) > 3 * len(written)
     for where, files in (("student_release", build.release), ("autograder.zip", build.autograder)):
