@@ -94,7 +94,7 @@ def evaluate(model, ids, length, device, batch_size=64):
 def samples(model, vocab, device, n=4, length=30, seed=0):
     """n texts sampled (temperature 1) after a '.', the end of a sentence."""
     model.eval()
-    g = torch.Generator(device=device).manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
     start = torch.full((n, 1), vocab.index("."), dtype=torch.long, device=device)
     out = model.generate(start, length, generator=g)
     model.train()
