@@ -184,9 +184,11 @@ class TinyGPT(nn.Module):
 
     @torch.no_grad()
     def generate(self, idx, n_new, temperature=1.0, generator=None):
-        """Append `n_new` sampled tokens to idx (B, T); the context is cut to the last block_size tokens."""
+        """Append `n_new` sampled tokens to idx (B, T); the context is cut to the last block_size tokens.
+        `generator`: a CPU torch.Generator (or None)."""
         for _ in range(n_new):
             logits = self(idx[:, -self.cfg.block_size:])[:, -1] / temperature
-            nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)
+            probs = torch.softmax(logits.float(), -1).cpu()  # sampled on the CPU: the same draws on any device
+            nxt = torch.multinomial(probs, 1, generator=generator).to(idx.device)
             idx = torch.cat([idx, nxt], dim=1)
         return idx
