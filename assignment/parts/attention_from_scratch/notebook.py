@@ -153,3 +153,13 @@ with torch.no_grad():
     scores = attention.attn_scaled(attention.pairwise_similarities(q, k), n_embd, n_heads)
     weights = attention.attn_softmax(attention.apply_causal_mask(attention.make_causal_mask(len(tokens)), scores))
 plots.attention_map(weights[0], tokens, title="causal self-attention weights, untrained")
+
+# %% [markdown]
+# ## Your own experiment (written question 2.4)
+#
+# `experiment.py` trains a tiny GPT whose attention is your `self_attention`, with switches for one
+# change at a time (`python experiment.py --help`: the similarity function, with your own in
+# `experiment_hooks.py`; shared projections; positions; masking after the softmax; non-linear
+# projections). Pick one direction, run it next to the baseline (`--compare`), and write it up with
+# `report_template.md`. A single seed is noisy: run the baseline with a few seeds before you call a
+# difference real.
