@@ -180,5 +180,8 @@ def single_vs_two_heads(mu, V, a, b, stretch, n_samples=2000, alpha=1e-6):
     softmax(q_h K^T) V over the same keys.
     The error of one sample is the max abs element-wise difference between the output and
     (v_a + v_b) / 2. Returns {"single": mean error, "two": mean error} over the samples (Python floats).
+    Draw with torch's random numbers (e.g. torch.randn). The tests compare your two numbers with the
+    grader's own measurement (20000 samples of its own, made with your own queries) within a
+    statistical tolerance of about 0.01 to 0.06, which a correct function misses once in a million.
     """
     raise NotImplementedError('single_vs_two_heads: sample keys as described, then average the per-sample errors of both designs')

@@ -8,6 +8,7 @@ autograder/parts/attention_exploration/generate_data.py); the end of this file b
 seeds and with UW's published matrices (`matrices: uw`).
 """
 import json
+import math
 import os
 import re
 
@@ -19,7 +20,8 @@ from hwbuild import parts, verify
 
 MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
-             "new_k2_average_first_three", "new_k2_select_third")
+             "new_k2_average_first_three", "new_k2_select_third")  # the exercises on the term's K and V
+GENERAL = ("copy_query", "average_query", "single_vs_two_heads")  # graded on random orthogonal keys
 GENERATOR = parts.hidden_module("attention_exploration", "generate_data.py")
 with open(os.path.join(ROOT, "student_release", "hw_support", "part_data.json"), encoding="utf-8") as _f:
     COMMITTED = json.load(_f)["attention_exploration"]  # the committed term's K and V
@@ -95,6 +97,9 @@ def test_catalog_has_enough_variants_per_function():
     for f in FUNCTIONS:
         assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
         assert len(ALTERNATIVES[f]) >= 3, f
+    for f in GENERAL:
+        assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
+        assert len([a for a in CATALOG.ALTERNATIVES if a.function == f]) >= 2, f
     questions = {os.path.basename(p)[:-3] for p in os.listdir(os.path.join(ROOT, "assignment", "parts",
                                                                              "attention_exploration", "tests"))}
     for m in CATALOG.MUTANTS:
@@ -108,8 +113,8 @@ def test_written_answers_match_the_manual_questions(build):
     settings = json.loads(build.autograder["harness/grading.json"])
     manual = [(q["name"], float(q["points"])) for q in settings["manual_questions"]]
     assert headings == manual
-    assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3"}
-    assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 7)]
+    assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3", "4"}
+    assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 9)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,16 +176,18 @@ def test_check_answer_on_wrong_answers(module_from, solution, capsys):
 # Grading through the Gradescope entry point
 
 
-def test_solution_gets_full_marks_and_the_manual_questions_are_listed(grade, solution, tmp_path):
+def test_solution_gets_full_marks_and_the_manual_questions_are_listed(build, grade, solution, tmp_path):
     results = grade(write_submission(tmp_path / "solution", solution), only=MODULE)
     tests = part1_tests(results)
     assert not failed(tests)
     assert results["score"] == sum(t["max_score"] for t in tests) > 0
-    assert {t["name"].split(":")[0] for t in tests} == set(FUNCTIONS)
+    assert {t["name"].split(":")[0] for t in tests} == set(FUNCTIONS + GENERAL)
     for f in FUNCTIONS:  # every exercise has a hidden tolerance test
         assert any("hidden" in t["tags"] for t in tolerance_tests(results, f)), f
-    assert "**Graded by hand** (24 points" in results["output"]
+    manual = json.loads(build.autograder["harness/grading.json"])["manual_questions"]
+    assert f"**Graded by hand** ({sum(q['points'] for q in manual):g} points" in results["output"]
     assert "1.1 Selecting one value (1)" in results["output"]
+    assert "1.8 One head or two (3)" in results["output"]
 
 
 @pytest.mark.parametrize("index", range(N_CORRECT))
@@ -232,7 +239,7 @@ def test_keys_are_graded_with_the_students_own_query(grade, solution, module_fro
 
 def test_release_stub_fails_every_test(build, grade, tmp_path):
     stub = source_of(build, "release", f"{MODULE}.py")
-    assert stub.count("raise NotImplementedError('") == len(FUNCTIONS)
+    assert stub.count("raise NotImplementedError('") == len(FUNCTIONS + GENERAL)
     results = grade(write_submission(tmp_path / "stub", stub), only=MODULE)
     tests = part1_tests(results)
     assert [t["name"] for t in tests if t["status"] == "passed"] == []
@@ -336,8 +343,8 @@ def test_a_drawn_term_ships_its_matrices_and_its_graders_pass_verify(drawn_build
     report = verify.verify(drawn_build, only=MODULE)
     assert report.ok, report.table()
     text = report.table()
-    assert "solution of query_crafting: ok (passes 15/15 tests)" in text
-    assert "stub of query_crafting: ok (fails 15/15 tests" in text
+    assert "solution of query_crafting: ok (passes 27/27 tests)" in text
+    assert "stub of query_crafting: ok (fails 27/27 tests" in text
 
 
 def uw_answers_hard_coded():
@@ -375,3 +382,60 @@ def test_data_seed_sets_the_drawn_choice_in_the_composition(tmp_path):
     assert text.startswith("# A term's assignment")  # the comments stay
     part = parts.compose(str(config)).parts[0]
     assert part.options == {"matrices": {"seed": 11}}
+
+
+# ---------------------------------------------------------------------------------------------
+# The general attention math (copy_query, average_query, single_vs_two_heads): random orthogonal keys
+
+
+def test_the_experiment_shows_what_the_written_question_asks_about():
+    """With the reference queries (scale 20): small variance, both designs are within the tolerance; key
+    a's norm varying (stretch 0.1), the single head drifts and the two heads stay close; stretch 0.5
+    hurts the two heads too (written 1.8)."""
+    from hw_support import attention_math as am
+    mu, V_ = am.instance(1)
+    q, heads = 20.0 * (mu[3] + mu[7]), 20.0 * mu[[3, 7]]
+    small, stretched, large = (am.grader_measurement(mu, V_, 3, 7, q, heads, s, 1e-6, 0) for s in (0.0, 0.1, 0.5))
+    assert small["single"][0] < 0.05 and small["two"][0] < 0.05, small
+    assert stretched["single"][0] > 0.3 and stretched["two"][0] < 0.05, stretched
+    assert large["two"][0] > 2 * stretched["two"][0], (large, stretched)
+    assert all(0.005 < tol < 0.08 for m in (small, stretched, large) for _, tol in m.values())
+
+
+def test_bernstein_radius_solves_the_bound():
+    from hw_support import attention_math as am
+    for sigma, bound, n in ((0.02, 2.0, 2000), (0.3, 1.5, 20000), (0.0, 1.0, 100)):
+        t = am.bernstein_radius(sigma, bound, n)
+        assert 2 * math.exp(-n * t * t / (2 * sigma ** 2 + 2 * bound * t / 3)) == pytest.approx(am.DELTA, rel=1e-6)
+
+
+def test_a_correct_experiment_passes_for_other_random_draws(module_from, solution):
+    """The solution's single_vs_two_heads, run with torch seeds other than the tests', stays well inside the
+    tolerance (each comparison's false-failure probability is <= 1e-6 by construction)."""
+    from hw_support import attention_math as am
+    module = module_from(solution, "experiment")
+    mu, V_ = am.instance(11)
+    q, heads = am.student_queries(module, mu, 4, 9)
+    expected = am.grader_measurement(mu, V_, 4, 9, q, heads, 0.1, 1e-6, 11)
+    for seed in (101, 102):
+        torch.manual_seed(seed)
+        got = module.single_vs_two_heads(mu.float(), V_.float(), 4, 9, 0.1, n_samples=am.STUDENT_SAMPLES)
+        assert all(abs(got[k] - m) < 0.6 * tol for k, (m, tol) in expected.items()), (got, expected)
+
+
+def test_general_mistakes_lose_their_tests(grade, solution, tmp_path):
+    """Unscaled copy query: every copy test fails; unit-normalised average query: right for unit keys only,
+    so the unequal-norm test fails; summed heads: the experiment's tests fail (the grader measures with the
+    student's own, here unscaled, copy query, so the experiment is judged on its own)."""
+    source = combine(solution, [mutant("copy_query", "forgets to scale"),
+                                mutant("average_query", "normalises to unit length"),
+                                mutant("single_vs_two_heads", "sums the two heads")])
+    results = grade(write_submission(tmp_path / "general", source), only=MODULE)
+    status = {t["name"]: t["status"] for t in part1_tests(results)}
+    copy = [n for n in status if n.startswith("copy_query:") and "within 0.05" in n]
+    assert len(copy) == 3 and all(status[n] == "failed" for n in copy), status
+    avg = {n: s for n, s in status.items() if n.startswith("average_query:")}
+    assert [s for n, s in avg.items() if "norms from 0.5 to 2" in n] == ["failed"]
+    assert [s for n, s in avg.items() if "random orthonormal keys" in n] == ["passed", "passed"]
+    experiment = {n: s for n, s in status.items() if n.startswith("single_vs_two_heads:")}
+    assert [n for n, s in experiment.items() if s == "passed"] == ["single_vs_two_heads: returns {'single': float, 'two': float}"]

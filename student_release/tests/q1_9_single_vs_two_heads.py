@@ -4,7 +4,9 @@
 # average_query and copy_query. Tolerance per number: the sum of two Bernstein radii (each mean misses its
 # expectation by more with probability <= 5e-7; errors lie in [0, max_i |v_i - target|], the standard
 # deviation is the grader's, x 1.1 + 0.001) + 1e-4, typically 0.01 to 0.06: a correct function fails a
-# comparison with probability <= 1e-6, a test (2 numbers) <= 2e-6. The tests seed torch (seed_all) first.
+# comparison with probability <= 1e-6, a test (2 numbers) <= 2e-6, whatever the student's draws (the
+# grader's own generator is seeded per case; the student's code draws from its own process's torch
+# generator, which seed_all seeds only where it runs in the test's process, e.g. the notebook).
 from otter.test_files import test_case
 from hw_support.attention_math import instance, check_experiment, reported
 

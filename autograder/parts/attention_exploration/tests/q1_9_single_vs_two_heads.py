@@ -1,5 +1,6 @@
 # Hidden cases, appended by build.py to the public test file of the same name, whose helpers
 # (instance, check_experiment, reported) they use. Their failure messages never give the grader's value.
+# Four comparisons per test: a correct function fails one with probability <= 4e-6.
 from otter.test_files import test_case
 
 
