@@ -17,6 +17,8 @@ A part is two folders named after it: `assignment/parts/<part>/` (what students 
     autograder/parts/<part>/
         tests/q<n>_<k>_<topic>.py   hidden cases, appended to the public file of the same name
         mutants/<module>.py catalogs of mistakes and correct alternatives (hwbuild/mutants.py)
+        rubrics.md          model answers and Gradescope rubric items of written.md's questions, for graders
+                            (required with written.md; hwbuild/rubrics.py)
         calibration/        optional: calibrate.py (hwbuild/calibration.py's interface), report.json, report.md,
                             reference_run/ (the reference solution's result files, copied into solutions/)
 

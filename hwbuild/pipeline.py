@@ -11,7 +11,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from . import calibration, image, markers, notebooks, part_data, parts as parts_mod, testfiles, zips
+from . import calibration, image, markers, notebooks, part_data, parts as parts_mod, rubrics, testfiles, zips
 from .parts import ASSIGNMENT, AUTOGRADER, ROOT, read_yaml, rel
 
 COMMON = os.path.join(ASSIGNMENT, "common")
@@ -231,6 +231,7 @@ def solutions_tree(assignment, rendered):
                           b"Grade them like a submission: `python build.py grade solutions/`.\n")
     for part in assignment.parts:  # the reference run's result files (written by `build.py calibrate`)
         _merge_into(files, tree_files(part.hidden("calibration", "reference_run")), rel(part.hidden("calibration")))
+    files.update(rubrics.document(assignment))  # model answers and rubrics of the written questions
     return files
 
 
@@ -322,8 +323,10 @@ def build(config=parts_mod.CONFIG, select=None):
     check_graded_names(questions, rendered, assignment.loaded)
     release = release_tree(assignment, rendered, questions)
     check_no_leaks(release, questions)
-    return Build(assignment, questions, release, solutions_tree(assignment, rendered),
-                 autograder_files(assignment, settings, rendered, questions, release))
+    solutions = solutions_tree(assignment, rendered)
+    autograder = autograder_files(assignment, settings, rendered, questions, release)
+    rubrics.check_not_shipped(assignment, release, autograder)
+    return Build(assignment, questions, release, solutions, autograder)
 
 
 def hw_support_on_path(assignment):

@@ -1,6 +1,7 @@
 """Part 4: a decoder-only language model and a classification head.
 
-You write `TransformerBlock.forward`, `lm_collate_fn`, `sample_next_token` and `count_parameters`.
+You write `TransformerBlock.forward`, `lm_collate_fn`, `sample_next_token` and `count_parameters`, then
+the study's tools: `next_token_accuracy`, `mean_nll`, `pearson` and `top_k_continuations`.
 `DecoderLM` (given) stacks your blocks into a GPT-style language model with an optional classifier
 head; `train_lm.py` (given) pretrains it on data/lm_train.txt, fine-tunes it on the sentiment set and
 writes the result files you submit. Shapes: B = batch, T = tokens, C = n_embd, V = vocabulary size.
@@ -103,6 +104,72 @@ def count_parameters(vocab_size, block_size, n_layer, n_embd, n_classes=None):
     final = 2 * C + C * vocab_size
     head = 0 if n_classes is None else C * n_classes + n_classes
     return embeddings + n_layer * block + final + head
+
+
+# ------------------------------------------------------------------------------ the study's tools
+
+def next_token_accuracy(logits, targets, pad_id):
+    """Top-1 reconstruction accuracy: the fraction of the targets that are not pad_id whose token is
+    the argmax of its logits. logits (B, T, V), targets (B, T) -> a Python float in [0, 1].
+
+    Every non-pad position counts once (a long sentence weighs more than a short one); pad positions
+    count neither as right nor as wrong. `targets` holds at least one token that is not pad_id.
+    """
+    keep = targets != pad_id
+    right = (logits.argmax(dim=-1) == targets) & keep
+    return float(right.sum()) / float(keep.sum())
+
+
+def mean_nll(logits, targets, pad_id):
+    """The mean negative log-likelihood per token, in nats: -log softmax(logits)[target] averaged over
+    the positions whose target is not pad_id. logits (B, T, V), targets (B, T) -> a Python float.
+
+    exp(mean_nll) is the perplexity. Like next_token_accuracy, every non-pad token counts once.
+    """
+    logp = torch.log_softmax(logits.double(), dim=-1)
+    picked = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    keep = targets != pad_id
+    return float(-(picked * keep).sum() / keep.sum())
+
+
+def pearson(xs, ys):
+    """Pearson's correlation coefficient of two lists of n >= 2 numbers (not all equal in either):
+
+        r = sum_i (x_i - mean x)(y_i - mean y) / sqrt(sum_i (x_i - mean x)^2 * sum_i (y_i - mean y)^2)
+
+    Returns a Python float in [-1, 1]. Write the formula yourself (no np.corrcoef, torch.corrcoef or
+    scipy.stats.pearsonr).
+    """
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    dx = [float(x) - mx for x in xs]
+    dy = [float(y) - my for y in ys]
+    cov = sum(a * b for a, b in zip(dx, dy))
+    return cov / math.sqrt(sum(a * a for a in dx) * sum(b * b for b in dy))
+
+
+@torch.no_grad()
+def top_k_continuations(model, prompt_ids, n_steps, k):
+    """Greedy generation from `prompt_ids` (a list of token ids) that reports, at each of n_steps steps,
+    the k most likely next tokens and their probabilities under `model`.
+
+    At each step run `model` (a DecoderLM: model(idx) -> (logits, loss), idx of shape (1, T)) on the
+    sequence so far, cropped to its last model.block_size tokens as DecoderLM.generate does; the next
+    token's distribution is the softmax of the logits at the last position, over the whole vocabulary.
+    Record its k most likely tokens, then append the most likely one (greedy) and go on.
+
+    Returns a list of n_steps lists, each of k pairs (token_id, probability) as (int, float), most
+    likely first: result[s][0][0] is the token appended at step s.
+    """
+    idx = torch.tensor([list(prompt_ids)], dtype=torch.long)
+    out = []
+    for _ in range(n_steps):
+        logits, _ = model(idx[:, -model.block_size:])
+        probs = torch.softmax(logits[0, -1].double(), dim=-1)
+        top = torch.topk(probs, k)
+        out.append([(int(i), float(p)) for i, p in zip(top.indices, top.values)])
+        idx = torch.cat([idx, top.indices[:1].reshape(1, 1)], dim=1)
+    return out
 
 
 class DecoderLM(nn.Module):

@@ -194,3 +194,10 @@ def predict_places(params, vocab_chars, questions, device="cpu", batch_size=256)
     prompts = [q + MASK_CHAR for q in questions]
     generated = greedy_answers(model, prompts, stoi, itos, batch_size=batch_size)
     return [answer_of(q, g) for q, g in zip(questions, generated)]
+
+
+def continue_prompts(params, vocab_chars, prompts, device="cpu", steps=32):
+    """Greedy continuations (str, up to `steps` characters) of `prompts` by the model `params` (the
+    cloze probe: hw_support/cloze.py)."""
+    stoi, itos = vocabulary(vocab_chars)
+    return greedy_answers(model_from_params(params, device), list(prompts), stoi, itos, steps=steps)

@@ -1,6 +1,7 @@
 """Part 4: a decoder-only language model and a classification head.
 
-You write `TransformerBlock.forward`, `lm_collate_fn`, `sample_next_token` and `count_parameters`.
+You write `TransformerBlock.forward`, `lm_collate_fn`, `sample_next_token` and `count_parameters`, then
+the study's tools: `next_token_accuracy`, `mean_nll`, `pearson` and `top_k_continuations`.
 `DecoderLM` (given) stacks your blocks into a GPT-style language model with an optional classifier
 head; `train_lm.py` (given) pretrains it on data/lm_train.txt, fine-tunes it on the sentiment set and
 writes the result files you submit. Shapes: B = batch, T = tokens, C = n_embd, V = vocabulary size.
@@ -75,6 +76,54 @@ def count_parameters(vocab_size, block_size, n_layer, n_embd, n_classes=None):
     LayerNorm, the LM head (no bias) and, when n_classes is given, the classifier head (with bias).
     """
     raise NotImplementedError('count_parameters: embeddings + n_layer blocks + final LayerNorm + heads, biases included')
+
+
+# ------------------------------------------------------------------------------ the study's tools
+
+def next_token_accuracy(logits, targets, pad_id):
+    """Top-1 reconstruction accuracy: the fraction of the targets that are not pad_id whose token is
+    the argmax of its logits. logits (B, T, V), targets (B, T) -> a Python float in [0, 1].
+
+    Every non-pad position counts once (a long sentence weighs more than a short one); pad positions
+    count neither as right nor as wrong. `targets` holds at least one token that is not pad_id.
+    """
+    raise NotImplementedError('next_token_accuracy: argmax over the vocabulary, compare with the targets, average over the non-pad positions')
+
+
+def mean_nll(logits, targets, pad_id):
+    """The mean negative log-likelihood per token, in nats: -log softmax(logits)[target] averaged over
+    the positions whose target is not pad_id. logits (B, T, V), targets (B, T) -> a Python float.
+
+    exp(mean_nll) is the perplexity. Like next_token_accuracy, every non-pad token counts once.
+    """
+    raise NotImplementedError("mean_nll: log_softmax, pick each target's log-probability, average minus that over the non-pad positions")
+
+
+def pearson(xs, ys):
+    """Pearson's correlation coefficient of two lists of n >= 2 numbers (not all equal in either):
+
+        r = sum_i (x_i - mean x)(y_i - mean y) / sqrt(sum_i (x_i - mean x)^2 * sum_i (y_i - mean y)^2)
+
+    Returns a Python float in [-1, 1]. Write the formula yourself (no np.corrcoef, torch.corrcoef or
+    scipy.stats.pearsonr).
+    """
+    raise NotImplementedError('pearson: centre both lists, then covariance over the product of the standard deviations')
+
+
+@torch.no_grad()
+def top_k_continuations(model, prompt_ids, n_steps, k):
+    """Greedy generation from `prompt_ids` (a list of token ids) that reports, at each of n_steps steps,
+    the k most likely next tokens and their probabilities under `model`.
+
+    At each step run `model` (a DecoderLM: model(idx) -> (logits, loss), idx of shape (1, T)) on the
+    sequence so far, cropped to its last model.block_size tokens as DecoderLM.generate does; the next
+    token's distribution is the softmax of the logits at the last position, over the whole vocabulary.
+    Record its k most likely tokens, then append the most likely one (greedy) and go on.
+
+    Returns a list of n_steps lists, each of k pairs (token_id, probability) as (int, float), most
+    likely first: result[s][0][0] is the token appended at step s.
+    """
+    raise NotImplementedError('top_k_continuations: run the model on the last block_size tokens, softmax of the last logits, topk, append the argmax')
 
 
 class DecoderLM(nn.Module):

@@ -20,7 +20,6 @@ core each); on a CUDA GPU a bigger model is used (see DEFAULTS).
 """
 import argparse
 import os
-import re
 import time
 
 import torch
@@ -30,6 +29,7 @@ import pipelines
 import model
 import trainer
 import utils
+from hw_support import cloze
 
 DEFAULTS = {
     # a ~0.24M-parameter model that memorises nearly every birthplace in ~10 minutes on one CPU core
@@ -136,12 +136,9 @@ def main(argv=None):
         assert args.reading_params_path and args.eval_corpus_path, "probe needs --reading_params_path and --eval_corpus_path"
         rows = utils.read_tsv(args.eval_corpus_path)
         gpt = model.load_params(args.reading_params_path, device)
-        names = [re.sub(r"^Where was (.*) born\?$", r"\1", q) for q, _ in rows]
         itos = [pretrain_dataset.itos[i] for i in range(pretrain_dataset.vocab_size)]
-        outs = model.greedy_answers(gpt, [f"{n} was born in " for n in names], pretrain_dataset.stoi, itos, steps=32)
-        # a hit: the continuation starts with the place, as a whole word ("New York City", not "Newark")
-        hits = sum(a is not None and o.startswith(a) and not o[len(a):len(a) + 1].isalnum()
-                   for (_, a), o in zip(rows, outs))
+        outs = model.greedy_answers(gpt, [cloze.prompt(q) for q, _ in rows], pretrain_dataset.stoi, itos, steps=32)
+        hits = sum(cloze.is_hit(a, o) for (_, a), o in zip(rows, outs))
         print(f"Cloze probe ('NAME was born in'): {hits} out of {len(rows)}: {100 * hits / len(rows):.2f}%")
 
 

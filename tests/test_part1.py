@@ -19,7 +19,8 @@ from hwbuild import parts, verify
 
 MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
-             "new_k2_average_first_three", "new_k2_select_third")
+             "new_k2_average_first_three", "new_k2_select_third")  # the exercises on the term's K and V
+GENERAL = ("copy_query", "average_query", "single_vs_two_heads")  # graded on random orthogonal keys
 GENERATOR = parts.hidden_module("attention_exploration", "generate_data.py")
 with open(os.path.join(ROOT, "student_release", "hw_support", "part_data.json"), encoding="utf-8") as _f:
     COMMITTED = json.load(_f)["attention_exploration"]  # the committed term's K and V
@@ -95,6 +96,9 @@ def test_catalog_has_enough_variants_per_function():
     for f in FUNCTIONS:
         assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
         assert len(ALTERNATIVES[f]) >= 3, f
+    for f in GENERAL:
+        assert len([m for m in CATALOG.MUTANTS if m.function == f]) >= 5, f
+        assert len([a for a in CATALOG.ALTERNATIVES if a.function == f]) >= 2, f
     questions = {os.path.basename(p)[:-3] for p in os.listdir(os.path.join(ROOT, "assignment", "parts",
                                                                              "attention_exploration", "tests"))}
     for m in CATALOG.MUTANTS:
@@ -108,8 +112,8 @@ def test_written_answers_match_the_manual_questions(build):
     settings = json.loads(build.autograder["harness/grading.json"])
     manual = [(q["name"], float(q["points"])) for q in settings["manual_questions"]]
     assert headings == manual
-    assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3"}
-    assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 7)]
+    assert {n.split(".")[0] for n, _ in manual} == {"1", "2", "3", "4"}
+    assert [n.split()[0] for n, _ in manual if n.startswith("1.")] == [f"1.{i}" for i in range(1, 9)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,16 +175,18 @@ def test_check_answer_on_wrong_answers(module_from, solution, capsys):
 # Grading through the Gradescope entry point
 
 
-def test_solution_gets_full_marks_and_the_manual_questions_are_listed(grade, solution, tmp_path):
+def test_solution_gets_full_marks_and_the_manual_questions_are_listed(build, grade, solution, tmp_path):
     results = grade(write_submission(tmp_path / "solution", solution), only=MODULE)
     tests = part1_tests(results)
     assert not failed(tests)
     assert results["score"] == sum(t["max_score"] for t in tests) > 0
-    assert {t["name"].split(":")[0] for t in tests} == set(FUNCTIONS)
+    assert {t["name"].split(":")[0] for t in tests} == set(FUNCTIONS + GENERAL)
     for f in FUNCTIONS:  # every exercise has a hidden tolerance test
         assert any("hidden" in t["tags"] for t in tolerance_tests(results, f)), f
-    assert "**Graded by hand** (24 points" in results["output"]
+    manual = json.loads(build.autograder["harness/grading.json"])["manual_questions"]
+    assert f"**Graded by hand** ({sum(q['points'] for q in manual):g} points" in results["output"]
     assert "1.1 Selecting one value (1)" in results["output"]
+    assert "1.8 One head or two (3)" in results["output"]
 
 
 @pytest.mark.parametrize("index", range(N_CORRECT))
@@ -232,7 +238,7 @@ def test_keys_are_graded_with_the_students_own_query(grade, solution, module_fro
 
 def test_release_stub_fails_every_test(build, grade, tmp_path):
     stub = source_of(build, "release", f"{MODULE}.py")
-    assert stub.count("raise NotImplementedError('") == len(FUNCTIONS)
+    assert stub.count("raise NotImplementedError('") == len(FUNCTIONS + GENERAL)
     results = grade(write_submission(tmp_path / "stub", stub), only=MODULE)
     tests = part1_tests(results)
     assert [t["name"] for t in tests if t["status"] == "passed"] == []
@@ -336,8 +342,8 @@ def test_a_drawn_term_ships_its_matrices_and_its_graders_pass_verify(drawn_build
     report = verify.verify(drawn_build, only=MODULE)
     assert report.ok, report.table()
     text = report.table()
-    assert "solution of query_crafting: ok (passes 15/15 tests)" in text
-    assert "stub of query_crafting: ok (fails 15/15 tests" in text
+    assert "solution of query_crafting: ok (passes 27/27 tests)" in text
+    assert "stub of query_crafting: ok (fails 27/27 tests" in text
 
 
 def uw_answers_hard_coded():
@@ -375,3 +381,4 @@ def test_data_seed_sets_the_drawn_choice_in_the_composition(tmp_path):
     assert text.startswith("# A term's assignment")  # the comments stay
     part = parts.compose(str(config)).parts[0]
     assert part.options == {"matrices": {"seed": 11}}
+

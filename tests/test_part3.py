@@ -294,19 +294,42 @@ def _run_accuracy(build, solution_modules, files, answers=None, thresholds=None)
     return {c: (ok, m) for c, _, ok, m in results["q3_3_accuracy"]}
 
 
+NO_PROBE = {"vanilla.pretrain.probe": 0.0, "synthesizer.pretrain.probe": 0.0}  # untrained tiny models know nothing
+CALIBRATION = os.path.join(ROOT, "autograder", "parts", "pretraining", "calibration")
+
+
+def test_never_pretrained_models_lose_the_pretraining_points_and_the_reference_keeps_them(build, solution_modules):
+    """Honest models fine-tuned from scratch (calibration/nopretrain_run: their real params and
+    predictions), submitted as the pretrained ones, lose both pretraining tests at the real thresholds;
+    the synthesizer's by the cloze probe (its question answering is near the baseline either way). The
+    reference run (solutions/) keeps them."""
+    scratch = os.path.join(CALIBRATION, "nopretrain_run")
+    files = {f"{v}.finetune.params": os.path.join(scratch, f"{v}.nopretrain.params") for v in ("vanilla", "synthesizer")}
+    files.update({f"{v}.pretrain.test.predictions": os.path.join(scratch, f"{v}.nopretrain.test.predictions")
+                  for v in ("vanilla", "synthesizer")})
+    files["vanilla.nopretrain.test.predictions"] = files["vanilla.pretrain.test.predictions"]
+    res = {n.split(":")[0]: (ok, m) for n, (ok, m) in _run_accuracy(build, solution_modules, files).items()}
+    assert not res["Pretrained vanilla model"][0] and not res["Pretrained synthesizer model"][0], res
+    assert "completes 'NAME was born in ' with the right place" in res["Pretrained synthesizer model"][1]
+    reference = os.path.join(CALIBRATION, "reference_run")
+    files = {f: os.path.join(reference, f) for f in os.listdir(reference)}
+    res = _run_accuracy(build, solution_modules, files)
+    assert all(ok for ok, _ in res.values()), res
+
+
 def test_accuracy_correct_predictions_pass(build, solution_modules, tmp_path):
     files, consts = _tiny_submission(solution_modules["model"], str(tmp_path))
     with open(files["vanilla.pretrain.test.predictions"]) as f:
         answers = f.read().split("\n")[:len(consts["TEST_ANSWERS"])]
     # the vanilla predictions become the answers: 100% for vanilla, the synthesizer must clear 0%
     res = _run_accuracy(build, solution_modules, files, answers=answers,
-                        thresholds={"vanilla.pretrain": 99.0, "synthesizer.pretrain": 0.0})
+                        thresholds={"vanilla.pretrain": 99.0, "synthesizer.pretrain": 0.0, **NO_PROBE})
     assert all(ok for ok, _ in res.values()), res
 
 
 def test_accuracy_missing_malformed_and_foreign_predictions(build, solution_modules, tmp_path):
     files, _ = _tiny_submission(solution_modules["model"], str(tmp_path))
-    low = {"vanilla.pretrain": 0.0, "synthesizer.pretrain": 0.0}
+    low = {"vanilla.pretrain": 0.0, "synthesizer.pretrain": 0.0, **NO_PROBE}
     assert all(ok for ok, _ in _run_accuracy(build, solution_modules, files, thresholds=low).values())
 
     def outcome(files):

@@ -20,7 +20,8 @@ MODULE = "lm"
 DATA = os.path.join(ROOT, "assignment", "parts", "decoder_lm", "release", "data")
 HIDDEN = os.path.join(ROOT, "autograder", "parts", "decoder_lm")
 REFERENCE = os.path.join(HIDDEN, "calibration", "reference_run")
-RESULT_FILES = ("lm_params.pt", "sentiment_predictions.txt", "sentiment_scratch_predictions.txt")
+RESULT_FILES = ("lm_params.pt", "sentiment_predictions.txt", "sentiment_scratch_predictions.txt", "lm_metrics_main.json",
+                "lm_metrics_tiny.json", "lm_metrics_small.json", "lm_metrics_medium.json", "lm_metrics_large.json")
 
 
 def hidden_constant(question, name):
@@ -182,7 +183,7 @@ def test_reference_results_get_full_marks(build, grade, tmp_path):
     files = dict(reference_results(), **{"lm.py": build.solutions["lm.py"]})
     results = grade(write_submission(tmp_path / "reference", files), only="submitted_files")
     tests = [t for t in graded_tests(results) if t["number"].startswith("4.")]
-    assert len(tests) == 6 and not failed(tests), failed(tests)
+    assert len(tests) == 11 and not failed(tests), failed(tests)
 
 
 def test_bad_or_missing_results_lose_the_result_tests(build, lm_solution, tmp_path):

@@ -147,3 +147,22 @@ def test_calibration_report_agrees_with_the_build(build):
     pre = [r["test_accuracy"] for r in report["runs"] if r["model"] == "pretrained"]
     scratch = [r["test_accuracy"] for r in report["runs"] if r["model"] == "scratch"]
     assert min(pre) - max(scratch) >= 0.10  # pretraining matters on the hidden test
+
+
+def test_the_shipped_model_loads_offline_as_students_load_it(tmp_path):
+    """The student's two lines, in a fresh process with HF_HUB_OFFLINE=1 (nothing may be downloaded)."""
+    import subprocess
+    import sys
+    code = ("import sys, torch\n"
+            "from transformers import AutoModelForSequenceClassification, AutoTokenizer\n"
+            "path = sys.argv[1]\n"
+            "tok = AutoTokenizer.from_pretrained(path)\n"
+            "model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2).eval()\n"
+            "batch = tok(['a superb film', 'not good'], padding=True, return_tensors='pt')\n"
+            "with torch.no_grad():\n"
+            "    print(tuple(model(**batch).logits.shape))\n")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(tmp_path / "hf-home"))  # an empty cache
+    r = subprocess.run([sys.executable, "-c", code, os.path.join(DATA, "pretrained")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "(2, 2)"

@@ -41,6 +41,15 @@ def public_clip(toy):
 
 _Your answer:_
 """,
+    "autograder/parts/toy/rubrics.md": """\
+### 5.1 Why clip [1 point]
+
+#### Model answer
+Clipping keeps a value inside the range that the code after it can handle.
+
+#### Rubric
+- +1: says that the value stays inside a range that later code needs
+""",
     "autograder/parts/toy/tests/q5_1_clip.py": '''\
 from otter.test_files import test_case
 
@@ -85,6 +94,8 @@ def test_a_toy_part_added_by_its_folders_is_built_graded_and_verified(repo_copy,
         results = json.loads((tmp_path / f"{kind}.json").read_text())
         assert results["score"] == expected, results
         assert "5.1 Why clip" in results["output"]  # the written question, listed with its points
+    rubric = (out / "solutions" / "written_rubrics.md").read_text()
+    assert "## Part 5: Toy clipping" in rubric and "- +1: says that the value stays" in rubric
     v = run_build(repo_copy, "verify", "--parts", "toy")
     assert v.returncode == 0, v.stdout[-3000:] + v.stderr[-3000:]
     assert "toy.clip" in v.stdout and "5/5" in v.stdout and "1/1" in v.stdout and "verify: OK" in v.stdout

@@ -40,9 +40,11 @@ plots.key_similarities(K)
 # %% [markdown]
 # ## 1. `select_first`: copy `v_0`
 #
-# The output is a weighted average of the values, so it equals `v_0` when the weight of `k_0` is
-# (nearly) 1 and the others (nearly) 0. Softmax does that when one score is much larger than the
-# rest.
+# The output is a weighted average of the values. Before you write the query, decide which
+# weights would make that average equal `v_0`, then what the four scores `k_i . q` must look like for
+# the softmax to produce those weights. The picture after your function shows the weights your
+# query gives: draw it again for a few multiples of your query and watch how they change (written
+# question 1.1 asks why).
 
 # %% tags=["plot"]
 q = query_crafting.select_first(K.clone(), V.clone())
@@ -131,3 +133,64 @@ grader.check("q1_6_new_k2_select_third")
 
 # %%
 errors = query_crafting.check_answer()
+
+# %% [markdown]
+# ## 7. `copy_query`: copy `v_j` for any orthogonal keys
+#
+# From here on the keys are no longer this term's four fixed ones: `copy_query(K, j)` receives `n`
+# pairwise orthogonal keys of dimension `d` (the tests draw `n = 16`, `d = 64`, with unit norms and with
+# norms between 0.5 and 2) and must work for every value matrix with entries in `[-1, 1]`. Before you
+# write it, compute on paper the score `q . k_i` of every key for a candidate `q`, and ask how the
+# softmax weights depend on the gap between the largest score and the others. Then try the cell below
+# with several `j` and both kinds of norms, and change your query's scale to see how small it can get.
+
+# %%
+from hw_support import attention_math
+
+K_rand, V_rand = attention_math.instance(0, norms=(0.5, 2.0))  # a random instance like the tests'
+for j in (0, 5, 15):
+    q = torch.as_tensor(query_crafting.copy_query(K_rand.float(), j), dtype=torch.float64)
+    out = attention_math.attend(q, K_rand, V_rand)
+    print(f"j = {j}, |k_j| = {K_rand[j].norm():.2f}: max abs error {(out - V_rand[j]).abs().max():.2e}")
+
+# %%
+grader.check("q1_7_copy_query")
+
+# %% [markdown]
+# ## 8. `average_query`: the mean of `v_i` and `v_j`
+#
+# Same keys; now two values should share the weight. Write down the two scores your query gives `k_i`
+# and `k_j` when their norms differ, and check that the cell below prints small errors for the most
+# unequal pair of norms too. Written question 1.7 asks you to derive the scale you need.
+
+# %%
+norms = K_rand.norm(dim=1)
+i, j = int(norms.argmin()), int(norms.argmax())
+q = torch.as_tensor(query_crafting.average_query(K_rand.float(), i, j), dtype=torch.float64)
+out = attention_math.attend(q, K_rand, V_rand)
+print(f"|k_i| = {norms[i]:.2f}, |k_j| = {norms[j]:.2f}: max abs error {(out - (V_rand[i] + V_rand[j]) / 2).abs().max():.2e}")
+
+# %%
+grader.check("q1_8_average_query")
+
+# %% [markdown]
+# ## 9. `single_vs_two_heads`: when the keys are noisy
+#
+# Now the keys are random: each is drawn around its own mean (the means are orthonormal), with a tiny
+# variance `alpha` in every direction, and key `a` can also be stretched along its mean (variance
+# `stretch` in that one direction), so that its norm varies from sample to sample. One design uses a
+# single head with your `average_query`; the other averages two heads that each use your `copy_query`.
+# Before you run the cell, predict which design's error grows with `stretch`. The tests compare the
+# errors you report with the grader's own measurement, made with your own queries. Copy the numbers
+# into the table of written question 1.8; then try `stretch=0.5`, and (temporarily) a 10 times longer
+# single-head query with `stretch=0`.
+
+# %%
+mu, V_rand = attention_math.instance(1)
+for stretch in (0.0, 0.02, 0.1, 0.5):
+    torch.manual_seed(0)
+    errors = query_crafting.single_vs_two_heads(mu.float(), V_rand.float(), 3, 7, stretch)
+    print(f"stretch {stretch}: single head {errors['single']:.4f}, two heads {errors['two']:.4f}")
+
+# %%
+grader.check("q1_9_single_vs_two_heads")

@@ -10,6 +10,10 @@ An answer counts as correct when the largest absolute difference between the att
 the target, over all elements, is at most 0.05 (`TOLERANCE`). Return a torch tensor, a numpy array
 or a list of numbers of the shape asked for. Explain why each answer works in written_answers.md.
 Run `check_answer("select_first")` (or `check_answer()` for all) and `python check.py query_crafting`.
+
+The last three functions (`copy_query`, `average_query`, `single_vs_two_heads`) are general: they
+build queries for ANY keys that are pairwise orthogonal (n keys of dimension d, e.g. n = 16, d = 64),
+and the tests grade them on random instances. Same unscaled attention, same 0.05 tolerance.
 """
 import torch
 
@@ -157,3 +161,66 @@ def check_answer(name=None):
     verdict = "within" if error <= TOLERANCE else "NOT within"
     print(f"{name}: max abs error {error:.4f}, {verdict} {TOLERANCE}{extra}")
     return error
+
+
+# ---------------------------------------------------------------------------------------------
+# General attention math: queries for any orthogonal keys (graded on random instances)
+
+
+def copy_query(K, j):
+    """A query q of shape (d,) whose attention output softmax(q K^T) V is (within 0.05 of) v_j, for
+    every value matrix V with entries in [-1, 1].
+
+    K: (n, d) keys, pairwise orthogonal (k_i . k_l = 0 for i != l) and nonzero, of any norms (the
+    tests use n = 16, d = 64, unit norms and norms from 0.5 to 2); j: the index of the value to copy.
+    Build q from K alone: the same q must work for every V.
+    """
+    # BEGIN SOLUTION give k_j a large score and every other key the score 0
+    # k_j / |k_j|^2 scores exactly 1 on k_j and 0 on the other (orthogonal) keys; times 20 the other
+    # n - 1 keys share a weight of about (n - 1) e^-20
+    k = K[j]
+    return 20.0 * k / (k @ k)
+    # END SOLUTION
+
+
+def average_query(K, i, j):
+    """A query q of shape (d,) whose attention output is (within 0.05 of) (v_i + v_j) / 2, for every
+    value matrix V with entries in [-1, 1]; i != j.
+
+    K: (n, d) pairwise orthogonal, nonzero keys of any norms, as in `copy_query`.
+    """
+    # BEGIN SOLUTION give k_i and k_j the same large score and every other key the score 0
+    # k / |k|^2 scores 1 on its own key, 0 on the others; the sum scores 1 on both k_i and k_j
+    return 20.0 * (K[i] / (K[i] @ K[i]) + K[j] / (K[j] @ K[j]))
+    # END SOLUTION
+
+
+def single_vs_two_heads(mu, V, a, b, stretch, n_samples=2000, alpha=1e-6):
+    """The single-head vs two-head experiment: how far each design's output is from (v_a + v_b) / 2
+    when the keys are random.
+
+    mu: (n, d) orthonormal key means; V: (n, d) values; a != b: the two values to average.
+    Draw n_samples sets of n keys: k_i = mu_i + noise with covariance alpha * I for every i, and key a
+    also stretched along its own mean: k_a = mu_a + noise + sqrt(stretch) * z * mu_a with z ~ N(0, 1)
+    (covariance alpha * I + stretch * mu_a mu_a^T), every sample drawn independently.
+    Single head: output softmax(q K^T) V with your q = average_query(mu, a, b).
+    Two heads: the mean of the outputs of q1 = copy_query(mu, a) and q2 = copy_query(mu, b), each
+    softmax(q_h K^T) V over the same keys.
+    The error of one sample is the max abs element-wise difference between the output and
+    (v_a + v_b) / 2. Returns {"single": mean error, "two": mean error} over the samples (Python floats).
+    Draw with torch's random numbers (e.g. torch.randn). The tests compare your two numbers with the
+    grader's own measurement (20000 samples of its own, made with your own queries) within a
+    statistical tolerance of about 0.01 to 0.06, which a correct function misses once in a million.
+    """
+    # BEGIN SOLUTION sample keys as described, then average the per-sample errors of both designs
+    n, d = mu.shape
+    keys = mu + alpha ** 0.5 * torch.randn(n_samples, n, d, dtype=mu.dtype)
+    keys[:, a] += stretch ** 0.5 * torch.randn(n_samples, 1, dtype=mu.dtype) * mu[a]
+    target = (V[a] + V[b]) / 2
+    q = torch.as_tensor(average_query(mu, a, b), dtype=mu.dtype)
+    heads = torch.stack([torch.as_tensor(copy_query(mu, h), dtype=mu.dtype) for h in (a, b)])  # (2, d)
+    single = torch.softmax(keys @ q, dim=-1) @ V  # (S, n) @ (n, d) -> (S, d)
+    two = (torch.softmax(torch.einsum("snd,hd->shn", keys, heads), dim=-1) @ V).mean(1)  # (S, 2, d) -> (S, d)
+    return {"single": (single - target).abs().amax(-1).mean().item(),
+            "two": (two - target).abs().amax(-1).mean().item()}
+    # END SOLUTION

@@ -43,15 +43,17 @@ grader.check("q2_1_pairwise_similarities")
 # %% [markdown]
 # ## 2. `attn_scaled`: divide by `sqrt(d)`
 #
-# With random unit-variance vectors a dot product of `d` terms has variance `d`; the softmax of
-# such large scores is nearly one-hot, and its gradients vanish. Dividing by `sqrt(d)` brings the
-# spread of the scores back to about 1, whatever the head size.
+# Scaled dot-product attention divides the scores by `sqrt(d)`, where `d` is the head size. To see
+# why, draw random queries and keys with unit-variance entries for a few head sizes and look at the
+# spread of the unscaled scores and at the largest softmax weight of each row, with and without the
+# division (written question 2.1 asks you to explain what you see).
 
 # %%
 for d in (4, 64, 256):
     scores = attention.pairwise_similarities(torch.randn(1, 64, d), torch.randn(1, 64, d))
     scaled = attention.attn_scaled(scores, n_embd=d, n_heads=1)
-    print(f"d = {d:3d}: std of the scores {scores.std():6.2f}, after scaling {scaled.std():.2f}")
+    print(f"d = {d:3d}: std of the scores {scores.std():6.2f}, after scaling {scaled.std():.2f}; mean largest "
+          f"softmax weight {scores.softmax(-1).amax(-1).mean():.2f}, after scaling {scaled.softmax(-1).amax(-1).mean():.2f}")
 
 # %%
 grader.check("q2_2_attn_scaled")
@@ -151,3 +153,13 @@ with torch.no_grad():
     scores = attention.attn_scaled(attention.pairwise_similarities(q, k), n_embd, n_heads)
     weights = attention.attn_softmax(attention.apply_causal_mask(attention.make_causal_mask(len(tokens)), scores))
 plots.attention_map(weights[0], tokens, title="causal self-attention weights, untrained")
+
+# %% [markdown]
+# ## Your own experiment (written question 2.4)
+#
+# `experiment.py` trains a tiny GPT whose attention is your `self_attention`, with switches for one
+# change at a time (`python experiment.py --help`: the similarity function, with your own in
+# `experiment_hooks.py`; shared projections; positions; masking after the softmax; non-linear
+# projections). Pick one direction, run it next to the baseline (`--compare`), and write it up with
+# `report_template.md`. A single seed is noisy: run the baseline with a few seeds before you call a
+# difference real.

@@ -58,10 +58,10 @@ grader.check("q3_1_span_corruption")
 # ## 2. Synthesizer attention
 #
 # Instead of comparing queries with keys, a dense Synthesizer computes each token's attention
-# scores over the positions from that token alone (`ReLU(X A_i + b1) B + b2`); it cannot look at
-# what the other tokens are, only at where they are. The picture shows the causal weights of an
-# untrained layer (row: query position, column: key position), as your `forward` passes them to
-# `self.attn_drop`.
+# scores over the positions from that token alone (`ReLU(X A_i + b1) B + b2`). Look at the formula:
+# what does the score of position `i` for position `j` depend on, and what does it never see? The
+# picture shows the causal weights of an untrained layer (row: query position, column: key
+# position), as your `forward` passes them to `self.attn_drop`.
 
 # %% tags=["plot"]
 config = model.GPTConfig(vocab_size=corpus.vocab_size, block_size=16, n_layer=1, n_head=2, n_embd=16)
@@ -125,8 +125,8 @@ plots.loss_curves(finetune_losses, title="fine-tuning on birthplace questions", 
 # %% [markdown]
 # Did pretraining store the birthplaces? The cloze probe asks each pretrained model to continue
 # "NAME was born in " for the dev people (whose questions fine-tuning never shows) and counts the
-# continuations that start with the right place. Fine-tuning can only bring out what is here; with
-# the defaults, the vanilla model knows nearly all of them.
+# continuations that start with the right place. Note the two numbers: you will compare them with
+# the question-answering accuracies after fine-tuning.
 
 # %%
 for variant in pretrain_losses:
@@ -164,13 +164,11 @@ for name, acc in {**accuracy, "baseline (most common)": baseline}.items():
 plots.accuracy_bars(accuracy, title="birthplace questions: dev accuracy", baseline=baseline)
 
 # %% [markdown]
-# Compare with the cloze probe above: both pretrained models know nearly every birthplace when asked
-# "NAME was born in", yet only the vanilla model can answer the questions. The difference is in
-# where each model looks. The synthesizer chooses by absolute position (one column of `w2` per key
-# position, and learned position embeddings added to its input in `model.py`), so what it memorised
-# about a name at the start of a biography is tied to those positions, and the question puts the
-# name ten characters in. The vanilla model rotates queries and keys instead
-# (`attention.rotary`): its attention sees only distances, so a name is the same name anywhere.
+# Compare with the cloze probe above: how much of what each pretrained model knew did fine-tuning
+# turn into answered questions, and how do the two variants differ? To explain it, look at where the
+# name sits in a biography and where it sits in a question, and at how each variant decides where to
+# look: the synthesizer's `w2` (one column per key position) and the position embeddings that
+# `model.py` adds to its input, versus `attention.rotary` in the vanilla model.
 #
 # Explain these numbers in `written_answers.md`: why does pretraining help, and what changes with
 # the Synthesizer? Then submit your modules with the `*.finetune.params` and `*.test.predictions`

@@ -13,6 +13,11 @@ seed's result files to reference_run/ (copied into solutions/ by the build, so t
 Thresholds: perplexities at most PPL_MARGIN above the worst run (rounded up to 0.05), accuracy
 ACC_MARGIN below the worst run (rounded down to 0.01). check(build, report): the thresholds lie on
 the right side of the worst run.
+
+The study (`train_lm.py --size S` for the four sizes, and small on 1000 texts) runs once (seed 0);
+its lm_metrics_<size>.json files join reference_run/ and its times the report. To redo only the
+study: `python autograder/parts/decoder_lm/calibration/calibrate.py study` (or `... study --from-json
+bench/part4_study_latest.json --files DIR` to take a saved run of bench/part4_study.py --keep DIR).
 """
 import json
 import math
@@ -32,7 +37,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(PART)))
 SOURCE = os.path.join(ROOT, "assignment", "parts", "decoder_lm")
 RELEASE = os.path.join(SOURCE, "release")
 REFERENCE = os.path.join(CALIBRATION, "reference_run")
-RESULT_FILES = ("lm_params.pt", "sentiment_predictions.txt", "sentiment_scratch_predictions.txt")
+RESULT_FILES = ("lm_params.pt", "sentiment_predictions.txt", "sentiment_scratch_predictions.txt", "lm_metrics_main.json")
+STUDY_RUNS = (("tiny", None), ("small", None), ("medium", None), ("large", None), ("small", 1000))
 PPL_MARGIN = 0.05  # relative
 ACC_MARGIN = 0.05  # absolute
 
@@ -118,6 +124,72 @@ def run(tmp, seed, threads=1, no_pos=False):
     return result, out
 
 
+def run_study(tmp, threads=1, names=None, keep=None, echo=print):
+    """Run the study's sizes (STUDY_RUNS, or those named `size` / `size_nN` in `names`) one after the
+    other with the reference solution; a list of {name, wall_s, cpu_s, load_before, load_after, ...}.
+    Their metrics files are copied into `keep` when given."""
+    d = workdir(tmp)
+    out = os.path.join(tmp, "out_study")
+    runs = []
+    for size, n in STUDY_RUNS:
+        name = size + (f"_n{n}" if n else "")
+        if names and name not in names:
+            continue
+        cmd = [sys.executable, "train_lm.py", "--size", size, "--threads", str(threads), "--out", out, "--no-progress"]
+        cmd += ["--num-train", str(n)] if n else []
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        before, usage0, t0 = load(), resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
+        proc = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
+        wall, usage1 = round(time.time() - t0, 1), resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+        fname = f"lm_metrics_{name}.json"
+        with open(os.path.join(out, fname)) as f:
+            m = json.load(f)
+        runs.append({"name": name, "wall_s": wall, "threads": threads, "load_before": before, "load_after": load(),
+                     "cpu_s": round((usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime), 1),
+                     **{k: m[k] for k in ("n_parameters", "device", "steps", "reduced_on_cpu", "epochs")}})
+        echo(f"{proc.stdout.strip().splitlines()[0]} -> {wall} s wall", flush=True)
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(os.path.join(out, fname), os.path.join(keep, fname))
+    return runs
+
+
+def _copy_study(study, src, dest):
+    """The four sizes' metrics files (not the data-limited run's) from `src` into `dest` (reference_run/)."""
+    for r in study:
+        if "_n" not in r["name"]:
+            shutil.copy(os.path.join(src, f"lm_metrics_{r['name']}.json"), dest)
+
+
+def study_markdown(runs):
+    lines = ["| run | parameters | device | steps | epochs run | wall s | CPU s | dev NLL | dev acc | load before -> after |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        last = r["epochs"][-1]
+        lines.append(f"| {r['name']} | {r['n_parameters']:,} | {r['device']} | {r['steps']}"
+                     f"{' (fewer on CPU)' if r['reduced_on_cpu'] else ''} | {last['epoch']:g} | {r['wall_s']} | "
+                     f"{r.get('cpu_s', '')} | {last['dev_nll']:.4f} | {last['dev_acc']:.4f} | "
+                     f"{r['load_before']} -> {r['load_after']} |")
+    four = sum(r["wall_s"] for r in runs if r["name"] in ("tiny", "small", "medium", "large"))
+    sizes = [r for r in runs if "_n" not in r["name"]]
+    if len(sizes) > 1:
+        nlls = [r["epochs"][-1]["dev_nll"] for r in sizes]
+        lines += ["", f"Every size ends within {max(nlls) - min(nlls):.3f} nats of the others' dev NLL "
+                  f"({min(nlls):.3f} to {max(nlls):.3f}): the grammar's sentences leave little to learn beyond what "
+                  "the tiny model learns (its entropy bounds the NLL from below), so size buys almost nothing here."]
+    for r in runs:
+        if "_n" in r["name"]:
+            best, last = min(r["epochs"], key=lambda e: e["dev_nll"]), r["epochs"][-1]
+            lines += ["", f"{r['name']}: the dev NLL is lowest after epoch {best['epoch']:g} ({best['dev_nll']:.3f}), then "
+                      f"rises to {last['dev_nll']:.3f} while the train NLL falls to {last['train_nll']:.3f}: overfitting."]
+    lines.append("")
+    lines.append(f"The four sizes together: {four:.0f} s wall ({four / 60:.1f} min; target: at most 20 min on 2 CPU "
+                 "cores), one torch thread each, one after the other.")
+    return lines
+
+
 def thresholds(runs):
     main = [r for r in runs if r["pos_emb"]]
     worst = {"dev_ppl": max(r["dev_ppl"] for r in main), "test_ppl": max(r["test_ppl"] for r in main),
@@ -166,6 +238,16 @@ def markdown(report):
         f"{report['max_cpu_s_default']} s of CPU time (limit 300 s on 2 cores; the release default uses one thread, "
         "so CPU time is what the run costs on an idle 2-core machine).",
     ]
+    if report.get("reference_rerun"):
+        r = report["reference_rerun"]
+        lines += ["", f"reference_run/ was remade by a default run of seed 0 on {r['machine']} (the same code and "
+                  "seed; float arithmetic differs between CPUs, so its weights differ from the run in the table): "
+                  f"dev ppl {r['dev_ppl']:.3f}, test ppl {r['test_ppl']:.3f}, fine-tuned test accuracy "
+                  f"{r['finetuned_test_acc']:.3f}, from scratch {r['scratch_test_acc']:.3f}."]
+    if report.get("study"):
+        lines += ["", "## The study (`train_lm.py --size`, seed 0)", "", *study_markdown(report["study"]), "",
+                  "Its lm_metrics_<size>.json files are in reference_run/ (the grader checks that they are there, "
+                  "that the sizes fall in their ranges and that the dev NLL decreases; no threshold)."]
     return "\n".join(lines) + "\n"
 
 
@@ -184,6 +266,8 @@ def calibrate(args, folder=CALIBRATION):
                     shutil.copy(os.path.join(out, name), os.path.join(folder, "reference_run", name))
         runs.append(run(tmp, seeds[0], no_pos=True)[0])
         runs.append(run(tmp, seeds[0], threads=2)[0])
+        study = run_study(tmp, keep=os.path.join(tmp, "keep"))
+        _copy_study(study, os.path.join(tmp, "keep"), os.path.join(folder, "reference_run"))
         sys.path.insert(0, os.path.join(tmp, "release"))
         import train_lm  # noqa: E402
         defaults = dict(train_lm.DEFAULTS)
@@ -193,7 +277,7 @@ def calibrate(args, folder=CALIBRATION):
               "margins": {"ppl_relative": PPL_MARGIN, "acc_absolute": ACC_MARGIN},
               "max_wall_s_default": max(r["wall_s"] for r in runs if r["threads"] == 1 and r["pos_emb"]),
               "max_cpu_s_default": max(r["cpu_s"] for r in runs if r["threads"] == 1 and r["pos_emb"]),
-              "reference_seed": seeds[0]}
+              "reference_seed": seeds[0], "study": study}
     with open(os.path.join(folder, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     with open(os.path.join(folder, "report.md"), "w") as f:
@@ -215,3 +299,40 @@ def check(build, report):
     if problems:
         return False, "; ".join(problems)
     return True, ", ".join(f"{k} = {v}" for k, v in th.items()) + f" ({len(report['runs'])} runs)"
+
+
+def study_only(argv=None):
+    """Rerun (or take from a saved bench run) only the study: reference_run/'s metrics files of the four
+    sizes and the report's study section; the thresholds and the other runs stay."""
+    import argparse
+    p = argparse.ArgumentParser(description=study_only.__doc__)
+    p.add_argument("--from-json", help="bench/part4_study_latest.json of a run of bench/part4_study.py --keep DIR")
+    p.add_argument("--files", help="DIR of that run (its lm_metrics_*.json)")
+    p.add_argument("--main", help="DIR of a default run (train_lm.py --out DIR, seed 0) whose result files replace "
+                                  "reference_run/'s, so that lm_metrics_main.json and lm_params.pt come from one run")
+    args = p.parse_args(argv)
+    ref = os.path.join(CALIBRATION, "reference_run")
+    with open(os.path.join(CALIBRATION, "report.json")) as f:
+        report = json.load(f)
+    if args.main:
+        for name in RESULT_FILES:
+            shutil.copy(os.path.join(args.main, name), ref)
+        report["reference_rerun"] = dict(score(args.main), machine=f"{platform.platform()}, {os.cpu_count()} CPUs")
+    if args.from_json:
+        with open(args.from_json) as f:
+            study = json.load(f)["runs"]
+        _copy_study(study, args.files, ref)
+    else:
+        with tempfile.TemporaryDirectory(prefix="part4-") as tmp:
+            study = run_study(tmp, keep=os.path.join(tmp, "keep"))
+            _copy_study(study, os.path.join(tmp, "keep"), ref)
+    report["study"] = study
+    with open(os.path.join(CALIBRATION, "report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(CALIBRATION, "report.md"), "w") as f:
+        f.write(markdown(report))
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["study"]:
+    sys.path.insert(0, ROOT)
+    study_only(sys.argv[2:])

@@ -13,6 +13,7 @@ import ast
 from hwbuild.parts import hidden_module
 
 SCORED = ("vanilla.pretrain", "synthesizer.pretrain")  # the runs q3_3_accuracy thresholds
+PROBED = tuple(f"{run}.probe" for run in SCORED)  # ... and the cloze probes of their fine-tuned params
 
 
 def _constants(source):
@@ -40,12 +41,19 @@ def check(build, report):
         return False, "no hidden accuracy question (q3_3_accuracy)"
     consts = _constants(q.source)
     tests = report["thresholds"]
-    problems = [f"{run}: no threshold in the report" for run in SCORED if run not in tests]
+    problems = [f"{run}: no threshold in the report" for run in SCORED + PROBED if run not in tests]
     if consts.get("DATA_SEED") != report.get("data_seed"):
         problems.append(f"the hidden answers are for data seed {consts.get('DATA_SEED')} but the report for "
                         f"{report.get('data_seed')}: run `python build.py calibrate 3`")
     answers = consts.get("TEST_ANSWERS", [])
+    for run in PROBED:  # pretraining must be what the probe measures: never-pretrained models stay below
+        scratch = [(x["seed"], x["acc"].get(run.replace(".pretrain", ".nopretrain") + ".test"))
+                   for x in report.get("runs", [])]
+        problems += [f"seed {seed}: a never-pretrained model's {run} {a}% reaches the threshold {tests.get(run)}%"
+                     for seed, a in scratch if a is None or a >= tests.get(run, 0)]
     for run, t in tests.items():
+        if run in PROBED:
+            continue
         name = f"{run}.test.predictions"
         data = build.solutions.get(name)
         if data is None:

@@ -31,12 +31,15 @@ CALIBRATION_DIR = os.path.dirname(os.path.abspath(__file__))
 REFERENCE_RUN = os.path.join(CALIBRATION_DIR, "reference_run")
 REPORT_JSON = os.path.join(CALIBRATION_DIR, "report.json")
 REPORT_MD = os.path.join(CALIBRATION_DIR, "report.md")
+NOPRETRAIN_RUN = os.path.join(CALIBRATION_DIR, "nopretrain_run")  # never-pretrained models, for tests/test_part3.py
 
 # what a student submits for Part 3 (and what solutions/ holds from the reference run)
 PREDICTIONS = [f"{run}.{split}.predictions" for run in ("vanilla.nopretrain", "vanilla.pretrain", "synthesizer.pretrain")
                for split in ("dev", "test")]
 PARAMS = ["vanilla.finetune.params", "synthesizer.finetune.params"]
 THRESHOLDED = {"vanilla.pretrain": "vanilla.finetune.params", "synthesizer.pretrain": "synthesizer.finetune.params"}
+PROBED = [f"{run}.probe" for run in THRESHOLDED]  # the cloze probe of the fine-tuned params on the test people
+NOPRETRAIN_FILES = [f"{v}.nopretrain.{x}" for v in ("vanilla", "synthesizer") for x in ("params", "test.predictions")]
 MARGIN_RULE = "the lower of (worst run - 3 binomial SE on the test questions) and half the worst run, rounded down to 0.5"
 
 
@@ -89,10 +92,12 @@ def accuracy(pred_path, answers):
 
 
 def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epochs=None,
-               variants=("vanilla", "synthesizer"), nopretrain=True):
+               variants=("vanilla", "synthesizer"), nopretrain=("vanilla", "synthesizer")):
     """Run the whole Part 3 experiment in `workdir` (a release copy with solutions); returns a dict.
 
-    `variants` / `nopretrain` select parts of it (e.g. to run them in parallel; see merge_runs)."""
+    `variants` (pretrained) / `nopretrain` (fine-tuned from scratch) select parts of it (e.g. to run
+    them in parallel; see merge_runs). Every fine-tuned model also gets the cloze probe on the dev and
+    test people (acc "<run>.probe.<split>"), as the hidden test q3_3 probes the submitted params."""
     data_seed = part3_data.current_seed() if data_seed is None else data_seed
     data = part3_data.generate(data_seed)
     answers = {"dev": [p for _, p in data["dev"]], "test": [p for _, p in data["test"]]}
@@ -101,6 +106,16 @@ def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epoc
     evals = {"dev": "data/birth_dev.tsv", "test": "data/birth_test_inputs.tsv"}
     out = {"seed": seed, "data_seed": data_seed, "threads": threads, "load_start": load_avg(), "walls": {}, "acc": {}, "probe": {}}
     t0 = time.time()
+    with open(os.path.join(workdir, "test_answers.tsv"), "w", encoding="utf-8") as f:  # for the probe only
+        f.writelines(f"{q}\t{a}\n" for q, a in data["test"])
+    probes = {"dev": evals["dev"], "test": "test_answers.tsv"}
+
+    def probe(variant, params, key):
+        for split, path in probes.items():
+            _, text = _run(workdir, ["probe", variant, *common, "--reading_params_path", params,
+                                     "--eval_corpus_path", path], log)
+            m = re.search(r": ([\d.]+)%", text)
+            out["acc"][f"{key}.{split}"] = float(m.group(1)) if m else None
 
     def evaluate(variant, params, run):
         for split, path in evals.items():
@@ -127,11 +142,13 @@ def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epoc
                               "--finetune_corpus_path", "data/birth_places_train.tsv"], log)
         out["walls"][f"finetune {variant}"] = round(s, 1)
         evaluate(variant, f"{variant}.finetune.params", f"{variant}.pretrain")
-    if nopretrain:
-        s, _ = _run(workdir, ["finetune", "vanilla", *common, "--writing_params_path", "vanilla.nopretrain.params",
+        probe(variant, f"{variant}.finetune.params", f"{variant}.pretrain.probe")
+    for variant in nopretrain:
+        s, _ = _run(workdir, ["finetune", variant, *common, "--writing_params_path", f"{variant}.nopretrain.params",
                               "--finetune_corpus_path", "data/birth_places_train.tsv"], log)
-        out["walls"]["finetune vanilla (no pretraining)"] = round(s, 1)
-        evaluate("vanilla", "vanilla.nopretrain.params", "vanilla.nopretrain")
+        out["walls"][f"finetune {variant} (no pretraining)"] = round(s, 1)
+        evaluate(variant, f"{variant}.nopretrain.params", f"{variant}.nopretrain")
+        probe(variant, f"{variant}.nopretrain.params", f"{variant}.nopretrain.probe")
     for split in ("dev", "test"):
         out["acc"][f"baseline.{split}"] = round(100 * part3_data.baseline(data["train"], data[split]), 2)
     out["wall_total_s"] = round(time.time() - t0, 1)
@@ -157,7 +174,7 @@ def thresholds(runs, margin=None, n_test=200):
     """{run: threshold in %}: the lower of (worst test accuracy - 3 binomial SE) and half the worst,
     rounded down to 0.5 (or, with `margin`, the worst minus `margin` points)."""
     out = {}
-    for run in THRESHOLDED:
+    for run in [*THRESHOLDED, *PROBED]:
         worst = min(r["acc"][f"{run}.test"] for r in runs)
         if margin is not None:
             t = worst - margin
@@ -207,17 +224,22 @@ def margin_note(runs, th, n_test):
     lines = []
     for run, t in th.items():
         accs = [r["acc"][f"{run}.test"] for r in runs]
+        scratch = [r["acc"].get(f"{run.replace('.pretrain', '.nopretrain')}.test") for r in runs]
+        scratch = [a for a in scratch if a is not None]
         p = min(accs) / 100
         se = 100 * math.sqrt(max(p * (1 - p), 1e-9) / n_test)
         lines.append(f"{run}: test accuracy {min(accs):.1f}-{max(accs):.1f}% over {len(accs)} seed(s); one binomial "
                      f"SE on {n_test} questions is {se:.1f} pts; threshold {t:.1f}% is "
-                     f"{min(accs) - t:.1f} pts ({(min(accs) - t) / se:.1f} SE) below the worst run")
+                     f"{min(accs) - t:.1f} pts ({(min(accs) - t) / se:.1f} SE) below the worst run"
+                     + (f"; never pretrained: {min(scratch):.1f}-{max(scratch):.1f}%" if scratch else ""))
     return lines
 
 
 def markdown(report):
     runs = report["runs"]
-    keys = ["vanilla.nopretrain", "vanilla.pretrain", "synthesizer.pretrain", "baseline"]
+    keys = ["vanilla.nopretrain", "vanilla.pretrain", "synthesizer.nopretrain", "synthesizer.pretrain", "baseline",
+            "vanilla.nopretrain.probe", "vanilla.pretrain.probe", "synthesizer.nopretrain.probe",
+            "synthesizer.pretrain.probe"]
     lines = ["# Part 3 calibration (generated by `python build.py calibrate 3`; do not edit)", "",
              f"Reference solution, release defaults (`run.py`), data seed {report['data_seed']}, "
              f"{report['n_test']} hidden test questions. Machine: {report['machine']['processor']}, "
@@ -234,12 +256,19 @@ def markdown(report):
                      f"{r['wall_total_s'] / 60:.1f} min | {w.get('pretrain vanilla', 0):.0f} s / "
                      f"{w.get('pretrain synthesizer', 0):.0f} s | {r['probe'].get('vanilla')}% / "
                      f"{r['probe'].get('synthesizer')}% | "
-                     + " | ".join(f"{r['acc'][k + '.dev']:.1f} / {r['acc'][k + '.test']:.1f}" for k in keys) + " |")
+                     + " | ".join(_cell(r["acc"], k) for k in keys) + " |")
     lines += ["", f"Thresholds on the hidden test set ({report['margin_rule']}):", ""]
     lines += [f"- `{k}`: at least {v:.1f}%" for k, v in report["thresholds"].items()]
     lines += ["", "Margin:", ""] + [f"- {x}" for x in report["margin_note"]]
-    lines += ["", "`vanilla.nopretrain` is reported, not thresholded.", ""]
+    lines += ["", "`*.probe`: the cloze probe ('NAME was born in ') of the fine-tuned params, % of the dev / test "
+              "people, as q3_3 probes a submission. `vanilla.nopretrain` is reported, not thresholded; "
+              "`synthesizer.nopretrain` (fine-tuned from scratch) shows what a never-pretrained synthesizer scores.", ""]
     return "\n".join(lines)
+
+
+def _cell(acc, key):
+    dev, test = acc.get(key + ".dev"), acc.get(key + ".test")
+    return "-" if dev is None or test is None else f"{dev:.1f} / {test:.1f}"
 
 
 def save_reference_run(workdirs, dest=REFERENCE_RUN):
@@ -252,10 +281,18 @@ def save_reference_run(workdirs, dest=REFERENCE_RUN):
     for name in PARAMS + PREDICTIONS:
         src = next(os.path.join(w, name) for w in workdirs if os.path.exists(os.path.join(w, name)))
         shutil.copy(src, os.path.join(dest, name))
+    if os.path.isdir(NOPRETRAIN_RUN):
+        shutil.rmtree(NOPRETRAIN_RUN)
+    os.makedirs(NOPRETRAIN_RUN)
+    for name in NOPRETRAIN_FILES:
+        src = next((os.path.join(w, name) for w in workdirs if os.path.exists(os.path.join(w, name))), None)
+        if src:
+            shutil.copy(src, os.path.join(NOPRETRAIN_RUN, name))
 
 
 # calibrate --jobs: vanilla (with the no-pretraining baseline) and synthesizer as separate processes
-PARTS = {"A": dict(variants=("vanilla",), nopretrain=True), "B": dict(variants=("synthesizer",), nopretrain=False)}
+PARTS = {"A": dict(variants=("vanilla",), nopretrain=("vanilla",)),
+         "B": dict(variants=("synthesizer",), nopretrain=("synthesizer",))}
 
 
 def _experiment_part(job):

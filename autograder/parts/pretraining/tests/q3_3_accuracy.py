@@ -1,18 +1,21 @@
 # Hidden-only question: the submitted predictions for the hidden test questions, scored against the
-# hidden answers (never released), and rerun from the submitted params with the student's code.
+# hidden answers (never released), and rerun from the submitted params with the student's code; the
+# pretrained models' params must also complete "NAME was born in " for the hidden test people (the cloze
+# probe, hw_support/cloze.py): question answering alone cannot tell a pretrained synthesizer from one
+# that was never pretrained, the probe can.
 #
 # Thresholds: calibrated by `python build.py calibrate 3` (autograder/parts/pretraining/calibration/
 # report.md): the worst reference run on a 2-core CPU with the release defaults, minus a margin; read
 # from the calibration report (hw_support/thresholds.json, written by the build).
 from otter.test_files import test_case
 import torch
-from hw_support import leaderboard, thresholds
+from hw_support import cloze, leaderboard, thresholds
 from hw_support.result_files import ResultFileError, load_torch_file, read_bytes
 
 OK_FORMAT = False
 name = "q3_3_accuracy"
 
-THRESHOLDS = thresholds.of("pretraining")  # {run: % of the hidden test questions}
+THRESHOLDS = thresholds.of("pretraining")  # {run: % of the hidden test questions, run.probe: % of the people}
 AGREEMENT = 0.9  # share of the rerun answers that must equal the submitted ones (float noise, CPU vs GPU)
 RERUN_MAX_PARAMS = 2_000_000  # bigger models (e.g. trained on a GPU) are rerun on a fixed subset
 RERUN_SUBSET = 60
@@ -84,17 +87,33 @@ def _check(model, submitted_files, run, params_file, variant, metric):
     assert acc >= THRESHOLDS[run], (
         f"{run}: {acc:.1f}% of the hidden test questions answered correctly; at least "
         f"{THRESHOLDS[run]:.1f}% is needed")
+    _check_probe(model, params, params_file, run, n)
 
 
-@test_case(name="Pretrained vanilla model: hidden test accuracy above the threshold (predictions rerun from "
-                "vanilla.finetune.params)", points=4, hidden=True)
+def _check_probe(model, params, params_file, run, n):
+    """Pretraining, shown directly: the fine-tuned model still completes "NAME was born in " with the
+    right place for hidden-test people (a model that was never pretrained knows none of them)."""
+    conts = model.continue_prompts(params, VOCAB_CHARS, [cloze.prompt(q) for q in TEST_QUESTIONS[:n]])
+    assert isinstance(conts, list) and len(conts) == n, "model.continue_prompts did not return one string per prompt"
+    probe = cloze.accuracy(TEST_ANSWERS[:n], [str(c) for c in conts])
+    print(f"{run}: cloze probe ('NAME was born in') {probe:.1f}% of the hidden test people")
+    need = THRESHOLDS[f"{run}.probe"]
+    assert probe >= need, (
+        f"{params_file} completes 'NAME was born in ' with the right place for {probe:.1f}% of the hidden "
+        f"test people; at least {need:.1f}% is needed. A model pretrained on data/wiki.txt and then "
+        f"fine-tuned keeps much of what pretraining memorised (check with `python run.py probe`); one "
+        f"that was never pretrained knows none of it. Upload the params fine-tuned from your pretrained ones.")
+
+
+@test_case(name="Pretrained vanilla model: hidden test accuracy and cloze probe above their thresholds "
+                "(rerun from vanilla.finetune.params)", points=4, hidden=True)
 def hidden_vanilla_pretrain(model, submitted_files):
     _check(model, submitted_files, "vanilla.pretrain", "vanilla.finetune.params", "vanilla",
            "Pretrained vanilla: test accuracy (%)")
 
 
-@test_case(name="Pretrained synthesizer model: hidden test accuracy above the threshold (predictions rerun from "
-                "synthesizer.finetune.params)", points=3, hidden=True)
+@test_case(name="Pretrained synthesizer model: hidden test accuracy and cloze probe above their thresholds "
+                "(rerun from synthesizer.finetune.params)", points=3, hidden=True)
 def hidden_synthesizer_pretrain(model, submitted_files):
     _check(model, submitted_files, "synthesizer.pretrain", "synthesizer.finetune.params", "synthesizer",
            "Pretrained synthesizer: test accuracy (%)")
