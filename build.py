@@ -22,6 +22,7 @@ import sys
 
 from hwbuild import calibration, grade_all, grades_csv, grading, parts, pipeline, verify, zips
 from hwbuild.markers import MasterError
+from hwbuild.parts import GRADESCOPE_MEMORY_MB
 
 ROOT = pipeline.ROOT
 
@@ -38,6 +39,11 @@ def points_summary(questions, parts):
     pub = sum(q.points(False) for q in questions)
     hid = sum(q.points(True) for q in questions)
     lines.append(f"  Total: {pub:g} / {hid:g} = {pub + hid:g} autograded points")
+    needs = max(parts, key=lambda p: p.container_memory_mb, default=None)
+    if needs is not None and needs.container_memory_mb > GRADESCOPE_MEMORY_MB:
+        lines.append(f"Gradescope: raise the assignment's container memory to {needs.container_memory_mb} MB "
+                     f"(Settings -> Container specifications; default {GRADESCOPE_MEMORY_MB} MB): Part "
+                     f"{needs.number} needs it (measured with bench/container_fit.py, see README 'Container size')")
     return "\n".join(lines)
 
 

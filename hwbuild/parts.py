@@ -39,8 +39,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = os.path.join(ROOT, "assignment")
 AUTOGRADER = os.path.join(ROOT, "autograder")
 CONFIG = os.path.join(ASSIGNMENT, "assignment.yml")
+GRADESCOPE_MEMORY_MB = 768  # a Gradescope assignment's default container memory
 PART_KEYS = {"title", "number", "modules", "given", "submission_files", "time_limits", "readme", "leaderboard",
-             "options", "requirements"}
+             "options", "requirements", "container_memory_mb"}
 ENTRY_KEYS = ("part", "number", "title")  # an assignment.yml entry's own keys; the rest are the part's options
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # what student machines and Gradescope may run
 WRITTEN_HEADING = re.compile(r"^### (\d+)\.(\d+) (.+?) \[(\d+(?:\.\d+)?) points?\]\s*$")
@@ -74,6 +75,7 @@ class Part:
     leaderboard: tuple = ()  # ({name, order}) metrics its tests record with hw_support.leaderboard.record
     options: dict = field(default_factory=dict)  # {option: the term's value} (part.yml's defaults, assignment.yml's choices)
     requirements: tuple = ()  # pip requirement lines its tests or helpers need beyond torch, numpy and otter
+    container_memory_mb: int = GRADESCOPE_MEMORY_MB  # the Gradescope container memory its grading needs (measured)
     root: str = ROOT  # the project the part's folders are in
 
     def source(self, *path):
@@ -164,7 +166,15 @@ def load_part(name, number=None, title=None, chosen=None, where=None):
                 time_limits=dict(data.get("time_limits") or {}), readme=dict(data.get("readme") or {}),
                 leaderboard=_leaderboard_metrics(path, data.get("leaderboard") or []),
                 options=part_options(name, data.get("options") or {}, chosen or {}, where or (rel(CONFIG), {})),
-                requirements=_requirements(data.get("requirements"), path))
+                requirements=_requirements(data.get("requirements"), path),
+                container_memory_mb=_memory_mb(data.get("container_memory_mb", GRADESCOPE_MEMORY_MB), path))
+
+
+def _memory_mb(value, path):
+    if isinstance(value, bool) or not isinstance(value, int) or value < GRADESCOPE_MEMORY_MB:
+        raise MasterError(rel(path), 1, f"container_memory_mb must be a whole number of MB, at least Gradescope's "
+                          f"default {GRADESCOPE_MEMORY_MB}")
+    return value
 
 
 def _allowed(value, choices):

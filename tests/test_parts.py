@@ -199,3 +199,20 @@ def test_verify_of_a_selection_skips_alternatives_that_import_an_unselected_part
     r = run_build(ROOT, "verify", "--parts", "4")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert "'calls Part 2's self_attention': ok (skipped: it imports attention, not in this selection" in r.stdout
+
+
+def test_a_part_that_needs_more_container_memory_makes_the_build_say_so(tmp_path):
+    import build as build_py
+    from hwbuild.parts import GRADESCOPE_MEMORY_MB, _memory_mb
+    assert _memory_mb(1024, "part.yml") == 1024
+    for bad in (512, "1 GB", 1024.5, True):
+        with pytest.raises(MasterError, match="container_memory_mb must be a whole number of MB"):
+            _memory_mb(bad, "part.yml")
+    needs = {p.number: p.container_memory_mb for p in EVERY}
+    assert all(m >= GRADESCOPE_MEMORY_MB for m in needs.values())
+    big = [p for p in EVERY if p.container_memory_mb > GRADESCOPE_MEMORY_MB]
+    small = [p for p in EVERY if p.container_memory_mb == GRADESCOPE_MEMORY_MB]
+    assert big and small  # Part 5 (transformers in the worker) needs 1 GB; the others fit the default
+    assert f"raise the assignment's container memory to {big[0].container_memory_mb} MB" in \
+        build_py.points_summary([], EVERY)
+    assert "container memory" not in build_py.points_summary([], small)
