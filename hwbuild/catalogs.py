@@ -63,13 +63,17 @@ def load_catalog(path):
 
 
 def catalogs(assignment):
-    """{module: [(part, catalog path)]} of every catalog in the selected parts' autograder/parts/<part>/mutants/."""
+    """{module: [(part, catalog path)]} of every catalog in the selected parts' autograder/parts/<part>/mutants/:
+    `<module>.py`, then any `<module>/*.py` (a long catalog split by topic, each file a catalog itself)."""
     out = {}
     for part in assignment.parts:
         folder = part.hidden("mutants")
         names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")) if os.path.isdir(folder) else []
         for m in names:
             out.setdefault(m, []).append((part, os.path.join(folder, m + ".py")))
+            extra = os.path.join(folder, m)
+            if os.path.isdir(extra):
+                out[m] += [(part, os.path.join(extra, f)) for f in sorted(os.listdir(extra)) if f.endswith(".py")]
     return out
 
 

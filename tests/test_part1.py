@@ -10,12 +10,13 @@ seeds and with UW's published matrices (`matrices: uw`).
 import json
 import os
 import re
+import types
 
 import pytest
 import torch
 
 from conftest import ROOT, graded_tests
-from hwbuild import parts, verify
+from hwbuild import catalogs, parts, verify
 
 MODULE = "query_crafting"
 FUNCTIONS = ("select_first", "select_all", "average_all", "average_first_two",
@@ -29,8 +30,11 @@ V = torch.tensor(COMMITTED["V"], dtype=torch.float64)
 UW_K = torch.tensor(GENERATOR.UW["K"], dtype=torch.float64)
 
 
-CATALOG = verify.import_path("query_crafting_catalog", os.path.join(ROOT, "autograder", "parts", "attention_exploration",
-                                                                   "mutants", "query_crafting.py"))
+CATALOG = types.SimpleNamespace(MUTANTS=[], ALTERNATIVES=[])  # mutants/query_crafting.py + query_crafting/*.py
+for _part, _path in catalogs.catalogs(parts.compose(select=["attention_exploration"]))["query_crafting"]:
+    _mutants, _alternatives, _ = catalogs.load_catalog(_path)
+    CATALOG.MUTANTS += _mutants
+    CATALOG.ALTERNATIVES += _alternatives
 ALTERNATIVES = {f: [a for a in CATALOG.ALTERNATIVES if a.function == f] for f in FUNCTIONS}
 N_CORRECT = max(len(a) for a in ALTERNATIVES.values())
 

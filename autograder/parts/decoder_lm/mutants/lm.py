@@ -3,21 +3,9 @@
 Read by `python build.py verify` (hwbuild/verify.py); never released. Each mutant must lose points in
 every question of its `caught_by`; each alternative must keep full marks. Format: hwbuild/mutants.py.
 """
-import importlib.util
-import os
-
 from hwbuild.mutants import alternative as _a, mutant as _m
 
-
-def _load(relative):
-    """A catalog part in a subfolder (not itself a catalog: verify reads only mutants/*.py)."""
-    spec = importlib.util.spec_from_file_location("_p4_study_catalog", os.path.join(os.path.dirname(__file__), relative))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_study = _load(os.path.join("study", "lm.py"))  # next_token_accuracy, mean_nll, pearson, top_k_continuations
+# next_token_accuracy, mean_nll, pearson, top_k_continuations: lm/study.py (hwbuild/catalogs.py reads both)
 
 Q1 = "q4_1_transformer_block"
 Q2 = "q4_2_lm_collate"
@@ -309,6 +297,3 @@ def count_parameters(vocab_size, block_size, n_layer, n_embd, n_classes=None):
     return n + (0 if n_classes is None else (C + 1) * n_classes)
 '''),
 ]
-
-MUTANTS += _study.MUTANTS
-ALTERNATIVES += _study.ALTERNATIVES

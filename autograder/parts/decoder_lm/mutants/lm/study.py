@@ -1,5 +1,5 @@
 """Mutants and correct alternatives of Part 4's study functions in `lm.py` (next_token_accuracy,
-mean_nll, pearson, top_k_continuations), joined to ../lm.py's catalog (which loads this file by path).
+mean_nll, pearson, top_k_continuations), a catalog of its own beside ../lm.py (hwbuild/catalogs.py reads mutants/lm.py and mutants/lm/*.py).
 Format: hwbuild/mutants.py.
 """
 from hwbuild.mutants import alternative as _a, mutant as _m
