@@ -209,7 +209,8 @@ def _composition(tmp_path, leaderboard, select=None):
 @pytest.mark.parametrize("leaderboard, select, expected", [
     (False, None, []),
     (True, None, ["Pretrained vanilla: test accuracy (%)", "Pretrained synthesizer: test accuracy (%)",
-                  "Language model: test perplexity", "Fine-tuned classifier: test accuracy (%)"]),
+                  "Language model: test perplexity", "Fine-tuned classifier: test accuracy (%)",
+                  "Fine-tuned RoBERTa-style classifier: test accuracy (%)"]),
     (True, ["4"], ["Language model: test perplexity", "Fine-tuned classifier: test accuracy (%)"]),
     (True, ["1", "2"], []),
 ])
@@ -217,7 +218,7 @@ def test_settings_carry_the_selected_parts_metrics_and_titles(tmp_path, leaderbo
     settings = pipeline.harness_settings(_composition(tmp_path, leaderboard, select))
     assert [m["name"] for m in settings.leaderboard] == expected
     assert all(m["order"] == ("asc" if "perplexity" in m["name"] else "desc") for m in settings.leaderboard)
-    assert [p["number"] for p in settings.parts] == (select or ["1", "2", "3", "4"])
+    assert [p["number"] for p in settings.parts] == (select or [p.number for p in parts.compose().parts])
     assert all(p["title"] for p in settings.parts)
 
 
