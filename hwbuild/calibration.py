@@ -44,6 +44,18 @@ def report(part):
         return json.load(f)
 
 
+def write_report(folder, report, markdown):
+    """Write a calibration's report.json (`report`) and report.md (`markdown(report)`) into `folder`;
+    returns the markdown text."""
+    text = markdown(report)
+    with open(os.path.join(folder, "report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(folder, "report.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    return text
+
+
 def thresholds(assignment):
     """{part: {NAME: value}} of every selected calibrated part, from its report."""
     return {p.name: (report(p) or {}).get("thresholds", {}) for p in assignment.parts if has_calibration(p)}

@@ -278,11 +278,8 @@ def calibrate(args, folder=CALIBRATION):
               "max_wall_s_default": max(r["wall_s"] for r in runs if r["threads"] == 1 and r["pos_emb"]),
               "max_cpu_s_default": max(r["cpu_s"] for r in runs if r["threads"] == 1 and r["pos_emb"]),
               "reference_seed": seeds[0], "study": study}
-    with open(os.path.join(folder, "report.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    with open(os.path.join(folder, "report.md"), "w") as f:
-        f.write(markdown(report))
-    print(markdown(report))
+    from hwbuild.calibration import write_report
+    print(write_report(folder, report, markdown))
 
 
 def check(build, report):
@@ -327,10 +324,8 @@ def study_only(argv=None):
             study = run_study(tmp, keep=os.path.join(tmp, "keep"))
             _copy_study(study, os.path.join(tmp, "keep"), ref)
     report["study"] = study
-    with open(os.path.join(CALIBRATION, "report.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    with open(os.path.join(CALIBRATION, "report.md"), "w") as f:
-        f.write(markdown(report))
+    from hwbuild.calibration import write_report
+    write_report(CALIBRATION, report, markdown)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["study"]:

@@ -180,11 +180,8 @@ def calibrate(args, folder=CALIBRATION):
               "model_sha256": sha256(os.path.join(PRETRAINED, "model.safetensors")), "runs": runs, "worst": worst,
               "thresholds": th, "margins": {"acc_absolute": ACC_MARGIN}, "note": getattr(args, "note", ""),
               "max_wall_s": max(r["wall_s"] for r in runs)}
-    with open(os.path.join(folder, "report.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    with open(os.path.join(folder, "report.md"), "w") as f:
-        f.write(markdown(report))
-    print(markdown(report))
+    from hwbuild.calibration import write_report
+    print(write_report(folder, report, markdown))
 
 
 def check(build, report):
