@@ -185,6 +185,9 @@ def main(argv=None):
     c.add_argument("--from-logs", nargs="+", metavar="JSON", default=None,
                    help="only rewrite the report from saved runs, where the part supports it (Part 3: "
                         "bench/logs/calibrate_seed*.json); keeps the committed reference run")
+    c.add_argument("--span-variants", nargs="*", default=None, metavar="NAME",
+                   help="Part 3: also rerun each seed's pretrained models with these correct span corruptions "
+                        "(names of the catalog's alternatives; no names: the calibration's standard two)")
     c.add_argument("--note", default="", help="a paragraph for the report (what changed, what the runs show)")
     args = parser.parse_args(argv)
     try:

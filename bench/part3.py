@@ -1,6 +1,7 @@
 """Part 3 benchmark: prints numbers (not a timed test).
 
     python bench/part3.py                  # the whole student experiment with the release defaults
+    python bench/part3.py --student        # ... exactly as students run it: `python run.py experiment`
     python bench/part3.py --grading        # only the grading time of Part 3 (solutions/ through the real harness)
     python bench/part3.py --cs224n DIR     # the release defaults on CS224N's real corpus (measurement only)
     python bench/part3.py --from-json F    # reprint a saved experiment (e.g. bench/logs/calibrate_seed0.json)
@@ -66,6 +67,28 @@ def grading_time():
     return out
 
 
+def student(seed, epochs=None):
+    """`python run.py experiment --seed SEED` in a release copy with the solution modules, as the student
+    README says to run it: wall time, its dev table, and the test accuracy of each submitted prediction file."""
+    build = pipeline.build()
+    answers = [p for _, p in part3_data.generate(part3_data.current_seed())["test"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        part3.workdir_for(build, tmp)
+        load, start = os.getloadavg()[0], time.time()
+        extra = ["--epochs", str(epochs)] if epochs else []  # a smoke test only
+        proc = subprocess.run([sys.executable, "run.py", "experiment", "--seed", str(seed), *extra], cwd=tmp,
+                              capture_output=True, text=True)
+        wall = time.time() - start
+        if proc.returncode:
+            return f"run.py experiment failed:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}"
+        tests = {run: part3.accuracy(os.path.join(tmp, f"{run}.test.predictions"), answers)
+                 for run in ("vanilla.pretrain", "vanilla.nopretrain", "synthesizer.pretrain")}
+    table = proc.stdout[proc.stdout.index("| run |"):].split("\n\n")[0]
+    return (f"`python run.py experiment --seed {seed}` ({os.cpu_count()} CPUs, load {load:.2f} -> "
+            f"{os.getloadavg()[0]:.2f}): {wall / 60:.1f} min wall\n{table}\nhidden test: "
+            + ", ".join(f"{k} {v:.1f}%" for k, v in tests.items()))
+
+
 def cs224n(directory, minutes, threads):
     """Pretrain vanilla with the release defaults on CS224N's wiki.txt (time-boxed), finetune, evaluate on dev."""
     build = pipeline.build()
@@ -104,13 +127,17 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--grading", action="store_true")
+    p.add_argument("--student", action="store_true", help="time `python run.py experiment` (the student's command)")
     p.add_argument("--cs224n", metavar="DIR")
     p.add_argument("--minutes", type=float, default=30)
+    p.add_argument("--epochs", type=int, default=None, help="--student: every run this many epochs (smoke test)")
     p.add_argument("--from-json", metavar="FILE")
     args = p.parse_args()
     out = [f"# bench/part3.py on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.2f}"]
     if args.cs224n:
         out.append(cs224n(args.cs224n, args.minutes, args.threads))
+    elif args.student:
+        out.append(student(args.seed, args.epochs))
     elif args.from_json:
         with open(args.from_json) as f:
             out.append(summary(json.load(f)))
@@ -120,7 +147,7 @@ def main():
             r = part3.experiment(part3.workdir_for(build, tmp), args.seed, args.threads,
                                  log=open(os.path.join(ROOT, "bench", "logs", "bench_part3.log"), "w"))
         out.append(summary(r))
-    if args.grading or not (args.cs224n or args.from_json):
+    if args.grading or not (args.cs224n or args.from_json or args.student):
         g = grading_time()
         out.append("grading time of Part 3 (solutions/, real harness, includes its start-up): " +
                    "; ".join(f"--only {k}: {v[0]} s ({' '.join(v[1])})" for k, v in g.items()))

@@ -32,7 +32,9 @@ def calibrate(args, folder):
     if getattr(args, "from_logs", None):
         print(experiment.markdown(experiment.finish(args.from_logs, note=args.note)))
     else:
-        experiment.calibrate(args.seeds, args.threads, note=args.note, jobs=args.jobs)
+        spans = getattr(args, "span_variants", None)
+        spans = experiment.SPAN_VARIANTS if spans == [] else (spans or ())
+        experiment.calibrate(args.seeds, args.threads, note=args.note, jobs=args.jobs, span_variants=spans)
 
 
 def check(build, report):
@@ -48,7 +50,7 @@ def check(build, report):
     answers = consts.get("TEST_ANSWERS", [])
     for run in PROBED:  # pretraining must be what the probe measures: never-pretrained models stay below
         scratch = [(x["seed"], x["acc"].get(run.replace(".pretrain", ".nopretrain") + ".test"))
-                   for x in report.get("runs", [])]
+                   for x in report.get("runs", []) if x.get("span_corruption", "reference") == "reference"]
         problems += [f"seed {seed}: a never-pretrained model's {run} {a}% reaches the threshold {tests.get(run)}%"
                      for seed, a in scratch if a is None or a >= tests.get(run, 0)]
     for run, t in tests.items():
@@ -66,6 +68,6 @@ def check(build, report):
     if problems:
         return False, "; ".join(problems)
     runs = report.get("runs", [])
-    worst = {r: min(x["acc"][f"{r}.test"] for x in runs) for r in tests} if runs else {}
+    worst = {r: min(x["acc"][f"{r}.test"] for x in runs if f"{r}.test" in x["acc"]) for r in tests} if runs else {}
     return True, (f"{len(runs)} calibration run(s); thresholds " +
                   ", ".join(f"{r} {t}% (worst run {worst.get(r, float('nan')):.1f}%)" for r, t in tests.items()))

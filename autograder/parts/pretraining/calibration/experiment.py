@@ -43,8 +43,26 @@ NOPRETRAIN_FILES = [f"{v}.nopretrain.{x}" for v in ("vanilla", "synthesizer") fo
 MARGIN_RULE = "the lower of (worst run - 3 binomial SE on the test questions) and half the worst run, rounded down to 0.5"
 
 
-def workdir_for(build, directory):
-    """A copy of the student release with the solution modules in `directory`."""
+# correct span corruption written differently (verify's alternatives, other random schemes): each
+# seed's pretrained runs are repeated with these as dataset.py (calibrate --span-variants)
+SPAN_VARIANTS = ("torch.randint draws, masked start drawn first", "Gaussian masked length around n/4, clipped")
+
+
+def span_variant_source(build, name):
+    """dataset.py of the solution with CharCorruptionDataset.__getitem__ replaced by the catalog's
+    alternative called `name` (autograder/parts/pretraining/mutants/dataset.py)."""
+    from hwbuild.catalogs import load_catalog
+    _, alternatives, _ = load_catalog(os.path.join(os.path.dirname(CALIBRATION_DIR), "mutants", "dataset.py"))
+    alt = next((a for a in alternatives if a.name == name), None)
+    if alt is None:
+        raise SystemExit(f"no span-corruption alternative called {name!r}: "
+                         + "; ".join(a.name for a in alternatives))
+    return alt.apply(build.solutions["dataset.py"].decode("utf-8")).encode("utf-8")
+
+
+def workdir_for(build, directory, span_variant=None):
+    """A copy of the student release with the solution modules in `directory` (dataset.py replaced
+    by the span-corruption alternative `span_variant`, if given)."""
     for name, data in build.release.items():
         path = os.path.join(directory, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -53,7 +71,7 @@ def workdir_for(build, directory):
     for name, data in build.solutions.items():
         if name.endswith(".py"):
             with open(os.path.join(directory, name), "wb") as f:
-                f.write(data)
+                f.write(span_variant_source(build, span_variant) if span_variant and name == "dataset.py" else data)
     return directory
 
 
@@ -175,7 +193,7 @@ def thresholds(runs, margin=None, n_test=200):
     rounded down to 0.5 (or, with `margin`, the worst minus `margin` points)."""
     out = {}
     for run in [*THRESHOLDED, *PROBED]:
-        worst = min(r["acc"][f"{run}.test"] for r in runs)
+        worst = min(r["acc"][f"{run}.test"] for r in runs if f"{run}.test" in r["acc"])
         if margin is not None:
             t = worst - margin
         else:
@@ -223,12 +241,12 @@ def margin_note(runs, th, n_test):
     """Why the margin: binomial standard error of a test accuracy near the worst run."""
     lines = []
     for run, t in th.items():
-        accs = [r["acc"][f"{run}.test"] for r in runs]
+        accs = [r["acc"][f"{run}.test"] for r in runs if f"{run}.test" in r["acc"]]
         scratch = [r["acc"].get(f"{run.replace('.pretrain', '.nopretrain')}.test") for r in runs]
         scratch = [a for a in scratch if a is not None]
         p = min(accs) / 100
         se = 100 * math.sqrt(max(p * (1 - p), 1e-9) / n_test)
-        lines.append(f"{run}: test accuracy {min(accs):.1f}-{max(accs):.1f}% over {len(accs)} seed(s); one binomial "
+        lines.append(f"{run}: test accuracy {min(accs):.1f}-{max(accs):.1f}% over {len(accs)} run(s); one binomial "
                      f"SE on {n_test} questions is {se:.1f} pts; threshold {t:.1f}% is "
                      f"{min(accs) - t:.1f} pts ({(min(accs) - t) / se:.1f} SE) below the worst run"
                      + (f"; never pretrained: {min(scratch):.1f}-{max(scratch):.1f}%" if scratch else ""))
@@ -247,12 +265,12 @@ def markdown(report):
              f"CUDA {'yes: ' + str(report['machine']['gpu']) if report['machine']['cuda'] else 'no'}.", ""]
     if report.get("note"):
         lines += [report["note"], ""]
-    lines += ["| seed | threads | load (start/end) | total wall | pretrain v / s | cloze probe v / s (dev) | "
+    lines += ["| seed | span corruption | threads | load (start/end) | total wall | pretrain v / s | cloze probe v / s (dev) | "
               + " | ".join(f"{k} dev / test" for k in keys) + " |",
-              "|" + "---|" * (6 + len(keys))]
+              "|" + "---|" * (7 + len(keys))]
     for r in runs:
         w = r["walls"]
-        lines.append(f"| {r['seed']} | {r.get('threads') or 'default'} | {r.get('load_start')} / {r.get('load_end')} | "
+        lines.append(f"| {r['seed']} | {r.get('span_corruption', 'reference')} | {r.get('threads') or 'default'} | {r.get('load_start')} / {r.get('load_end')} | "
                      f"{r['wall_total_s'] / 60:.1f} min | {w.get('pretrain vanilla', 0):.0f} s / "
                      f"{w.get('pretrain synthesizer', 0):.0f} s | {r['probe'].get('vanilla')}% / "
                      f"{r['probe'].get('synthesizer')}% | "
@@ -293,41 +311,56 @@ def save_reference_run(workdirs, dest=REFERENCE_RUN):
 # calibrate --jobs: vanilla (with the no-pretraining baseline) and synthesizer as separate processes
 PARTS = {"A": dict(variants=("vanilla",), nopretrain=("vanilla",)),
          "B": dict(variants=("synthesizer",), nopretrain=("synthesizer",))}
+# a span-corruption variant's run: only the pretrained vanilla model (fine-tuning from scratch uses no span
+# corruption; the synthesizer's thresholds are graded by its probe, 16 points below its worst run, and each
+# of its variant runs would cost another 10 CPU-minutes)
+VARIANT_PARTS = {"A": dict(variants=("vanilla",), nopretrain=())}
 
 
 def _experiment_part(job):
-    """One part of one seed (part None: the whole experiment); returns (seed, part, result)."""
-    seed, part, workdir, threads, log_path = job
+    """One part of one seed's run (kwargs {}: the whole experiment); returns (seed, span variant, part, result)."""
+    seed, span, part, kwargs, workdir, threads, log_path = job
     with open(log_path, "w") as log:
-        return seed, part, experiment(workdir, seed, threads, log, **PARTS.get(part, {}))
+        r = experiment(workdir, seed, threads, log, **kwargs)
+    r["span_corruption"] = span or "reference"
+    return seed, span, part, r
 
 
-def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1):
+def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1, span_variants=()):
     """Run the experiment for each seed (the first is the reference run) and write the report.
 
     jobs > 1 runs the PARTS of every seed as separate processes, `jobs` at a time, one torch thread
-    each unless `threads` says otherwise."""
+    each unless `threads` says otherwise. Each of `span_variants` (names in SPAN_VARIANTS or the
+    catalog) reruns every seed's pretrained models with that span corruption instead of the reference's."""
     from concurrent.futures import ProcessPoolExecutor
     build = pipeline.build()
     log_dir = log_dir or os.path.join(pipeline.ROOT, "bench", "logs")
     os.makedirs(log_dir, exist_ok=True)
     parts = list(PARTS) if jobs > 1 else [None]
     threads = threads or (1 if jobs > 1 else None)
+    plans = [(None, PARTS if jobs > 1 else {None: {}})]
+    plans += [(v, VARIANT_PARTS if jobs > 1 else {None: dict(VARIANT_PARTS["A"])}) for v in span_variants]
     with tempfile.TemporaryDirectory() as tmp:
-        todo = [(seed, part, workdir_for(build, os.path.join(keep or tmp, f"seed{seed}{part or ''}")), threads,
-                 os.path.join(log_dir, f"calibrate_seed{seed}{part or ''}.log")) for seed in seeds for part in parts]
+        todo = []
+        for seed in seeds:
+            for i, (span, plan) in enumerate(plans):
+                for part, kwargs in plan.items():
+                    tag = f"seed{seed}{f'v{i}' if span else ''}{part or ''}"
+                    todo.append((seed, span, part, kwargs, workdir_for(build, os.path.join(keep or tmp, tag), span),
+                                 threads, os.path.join(log_dir, f"calibrate_{tag}.log")))
         results = {}
         with ProcessPoolExecutor(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
-            for seed, part, r in (pool.map if pool else map)(_experiment_part, todo):
+            for seed, span, part, r in (pool.map if pool else map)(_experiment_part, todo):
                 print(json.dumps(r), flush=True)
-                results[seed, part] = r
+                results[seed, span, part] = r
         runs = []
         for seed in seeds:
-            r = merge_runs([results[seed, p] for p in parts]) if jobs > 1 else results[seed, None]
-            with open(os.path.join(log_dir, f"calibrate_seed{seed}.json"), "w") as f:
-                json.dump(r, f, indent=1)
-            runs.append(r)
-        save_reference_run([job[2] for job in todo if job[0] == seeds[0]])
+            for i, (span, plan) in enumerate(plans):
+                r = merge_runs([results[seed, span, p] for p in plan]) if jobs > 1 else results[seed, span, None]
+                with open(os.path.join(log_dir, f"calibrate_seed{seed}{f'v{i}' if span else ''}.json"), "w") as f:
+                    json.dump(r, f, indent=1)
+                runs.append(r)
+        save_reference_run([job[4] for job in todo if job[0] == seeds[0] and job[1] is None])
     report = write_report(runs, note=note)
     print(markdown(report))
     return report

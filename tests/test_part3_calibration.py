@@ -1,0 +1,56 @@
+"""Part 3's calibration report (autograder/parts/pretraining/calibration/): thresholds over every run,
+the span-corruption variants' runs among them, and calibrate.check. No training here: runs are made up."""
+import types
+
+from hwbuild.parts import hidden_module
+
+experiment = hidden_module("pretraining", "calibration/experiment.py")
+calibrate = hidden_module("pretraining", "calibration/calibrate.py")
+RUNS = ["vanilla.pretrain", "synthesizer.pretrain", "vanilla.pretrain.probe", "synthesizer.pretrain.probe"]
+
+
+def _run(seed, span, acc, nopretrain=True):
+    out = {"seed": seed, "span_corruption": span, "walls": {}, "probe": {}, "wall_total_s": 60.0,
+           "acc": {f"{r}.{split}": acc for r in RUNS for split in ("dev", "test")}}
+    out["acc"].update({"baseline.dev": 5.0, "baseline.test": 5.0})
+    if nopretrain:
+        out["acc"].update({f"{v}.nopretrain{p}.{split}": 0.0 for v in ("vanilla", "synthesizer")
+                           for p in ("", ".probe") for split in ("dev", "test")})
+    return out
+
+
+def test_span_variants_are_catalog_alternatives_of_getitem():
+    with open(experiment.pipeline.ROOT + "/solutions/dataset.py", encoding="utf-8") as f:
+        solution = f.read()
+    build = types.SimpleNamespace(solutions={"dataset.py": solution.encode()})
+    sources = {v: experiment.span_variant_source(build, v).decode() for v in experiment.SPAN_VARIANTS}
+    assert len(sources) >= 2 and len(set(sources.values())) == len(sources)
+    for source in sources.values():
+        assert source != solution and "def __getitem__" in source
+        compile(source, "dataset.py", "exec")
+
+
+def test_a_variant_run_below_the_reference_runs_sets_the_thresholds():
+    runs = [_run(0, "reference", 30.0), _run(1, "reference", 28.0), _run(0, "Gaussian", 20.0, nopretrain=False)]
+    th = experiment.thresholds(runs, n_test=150)
+    se = 100 * (0.2 * 0.8 / 150) ** 0.5
+    assert th["vanilla.pretrain"] == int(2 * min(20 - 3 * se, 10)) / 2  # the worst run is the variant's
+    report = {"runs": runs, "thresholds": th, "data_seed": 0, "n_test": 150, "margin_rule": experiment.MARGIN_RULE,
+              "margin_note": experiment.margin_note(runs, th, 150),
+              "machine": {"processor": "x", "cpus": 2, "torch": "t", "cuda": False}}
+    text = experiment.markdown(report)
+    assert "| span corruption |" in text and "| 0 | Gaussian |" in text and "over 3 run(s)" in text
+
+
+def test_check_reads_never_pretrained_runs_of_the_reference_only():
+    answers = ["Alpha", "Beta"]
+    build = types.SimpleNamespace(
+        questions=[types.SimpleNamespace(name="q3_3_accuracy", source=f"DATA_SEED = 0\nTEST_ANSWERS = {answers}\n")],
+        solutions={f"{r}.test.predictions": b"Alpha\nBeta\n" for r in ("vanilla.pretrain", "synthesizer.pretrain")})
+    runs = [_run(0, "reference", 30.0), _run(0, "Gaussian", 25.0, nopretrain=False)]
+    report = {"data_seed": 0, "runs": runs, "thresholds": experiment.thresholds(runs, n_test=150)}
+    ok, message = calibrate.check(build, report)
+    assert ok, message
+    runs[0]["acc"]["vanilla.nopretrain.probe.test"] = 99.0  # a never-pretrained model reaching the probe threshold
+    ok, message = calibrate.check(build, report)
+    assert not ok and "never-pretrained" in message
