@@ -10,7 +10,7 @@
                      [--jobs N] [--out DIR] [--shard K/N] [--only MODULE] [--autograder ZIP]
     python build.py merge-grades CSV... --csv OUT   join the CSVs of grade-all's shards
     python build.py verify               prove the graders right: solution, stub, mutants, alternatives
-                     [--json OUT] [--module M] [--parts 2,3]
+                     [--json OUT] [--module M [--functions F,G]] [--parts 2,3]
     python build.py --data-seed N        draw Part 1's K and V and regenerate Part 3's corpus, questions and
                                          hidden answers for a new term, then build
     python build.py calibrate PART       rerun a part's reference experiment (several seeds), write its

@@ -91,8 +91,10 @@ class Gate:
         return results, problem, broken
 
 
-def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod.CONFIG):
+def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod.CONFIG, functions=None):
     """Run the gate; returns a Report (report.ok is False on any failure). `only`: one module name;
+    `functions` (with `only`): the variants of these graded functions only, each still run on every
+    question of the module (e.g. a drawn Part 1 term: the functions whose answers depend on K and V);
     `select`, `config`: the parts to build and the composition they come from (when no `build` is given)."""
     start = time.time()
     build = build if build is not None else pipeline.build(config, select)
@@ -107,6 +109,9 @@ def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod
     selected = [m for m in modules if only in (None, m)]
     if only is not None and not selected:
         report.fail(f"--module {only}: no such student module")
+    if functions is not None and only is None:
+        report.fail("--functions needs --module: the functions are those of one module")
+        selected = []
     total_mutants, extra_checks = 0, []
     loaded = assignment.loaded
     with one_thread_and_kept_modules(loaded), tempfile.TemporaryDirectory(prefix="hw-verify-") as tmp:
@@ -116,7 +121,7 @@ def verify(build=None, only=None, timeout=TIMEOUT, select=None, config=parts_mod
             gate.solutions[m] = load_variant(m, build.solutions[m + ".py"].decode(), os.path.join(tmp, "solutions"),
                                              gate.solutions)
         for m in selected:
-            n, checks = verify_module(gate, m, found.get(m, []))
+            n, checks = verify_module(gate, m, found.get(m, []), functions)
             total_mutants += n
             extra_checks += checks
         if only is None:
@@ -205,8 +210,9 @@ def check_given_questions(gate, modules):
             f"{q}: {c}: {msg}" for q, cs in failed.items() for c, msg in cs.items())))
 
 
-def verify_module(gate, m, entries):
-    """Verify one module against its catalogs [(part, path)]; returns (number of mutants, catalog CHECKS)."""
+def verify_module(gate, m, entries, functions=None):
+    """Verify one module against its catalogs [(part, path)]; returns (number of mutants, catalog CHECKS).
+    `functions`: only the variants (and rows) of these graded functions; None: all of them."""
     build, report = gate.build, gate.report
     questions = [q for q in build.questions if m in q.modules]
     solution = build.solutions[m + ".py"].decode()
@@ -219,6 +225,14 @@ def verify_module(gate, m, entries):
         report.fail(f"{m}: no catalog autograder/parts/<part>/mutants/{m}.py (mutants and alternatives of its "
                     "graded functions)")
     mutants, alternatives, checks = load_catalogs(report, m, entries)
+    if functions is not None:
+        unknown = sorted(set(functions) - set(graded))
+        if unknown:
+            report.fail(f"--functions: {', '.join(unknown)}: not graded functions of {m} "
+                        f"(graded: {', '.join(sorted(graded))})")
+        graded = {f: g for f, g in graded.items() if f in functions}
+        mutants, alternatives = ([v for v in vs if getattr(v, "function", None) in functions]
+                                 for vs in (mutants, alternatives))
     order = {n.name: n.lineno for n in ast.parse(solution).body if hasattr(n, "name")}
     rows = {f: Row(",".join(sorted(g["parts"])), m, f, g["cases"]) for f, g in sorted(
         graded.items(), key=lambda kv: (sorted(kv[1]["parts"]), order.get(kv[0], 0), kv[0]))}
@@ -338,6 +352,8 @@ def check_variant(check, kind, i, var):
 def add_arguments(parser):
     parser.add_argument("--json", metavar="OUT", help="write the full report as JSON to OUT")
     parser.add_argument("--module", metavar="M", help="verify one student module only (e.g. attention)")
+    parser.add_argument("--functions", metavar="F,G", help="with --module: only the mutants and alternatives of "
+                        "these graded functions (each still run on every question of the module)")
     parser.add_argument("--parts", default=argparse.SUPPRESS, metavar="N,M", help="verify only these parts")
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help=f"seconds per variant (default {TIMEOUT})")
 
@@ -345,8 +361,9 @@ def add_arguments(parser):
 def run(args, build=None):
     """`python build.py verify` with parsed `args`; prints the table, returns the exit status (0 or 1)."""
     select = [s for s in args.parts.split(",") if s] if getattr(args, "parts", None) else None
+    functions = [f for f in args.functions.split(",") if f] if getattr(args, "functions", None) else None
     report = verify(build, only=args.module, timeout=args.timeout, select=select,
-                    config=getattr(args, "config", None) or parts_mod.CONFIG)
+                    config=getattr(args, "config", None) or parts_mod.CONFIG, functions=functions)
     print(report.table())
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

@@ -62,3 +62,25 @@ def test_general_mistakes_lose_their_tests(grade, solution, tmp_path):
     assert [s for n, s in avg.items() if "random orthonormal keys" in n] == ["passed", "passed"]
     experiment = {n: s for n, s in status.items() if n.startswith("single_vs_two_heads:")}
     assert [n for n, s in experiment.items() if s == "passed"] == ["single_vs_two_heads: returns {'single': float, 'two': float}"]
+
+
+def test_the_graders_scores_have_the_distribution_of_the_keys_scores():
+    """sample_scores draws the scores q_h . k_i without the keys (3 numbers per key instead of 64): their
+    mean and covariance (Gaussian, so their whole distribution) are those of the keys sample_keys draws,
+    for dependent queries (the reference's q = q_1 + q_2) and a generic one alike."""
+    from hw_support import attention_math as am
+    mu, _ = am.instance(11)
+    a, S, stretch, alpha = 4, 20_000, 0.1, 1e-2
+    g = torch.Generator().manual_seed(0)
+    generic = 20.0 * (mu[4] + mu[9]) + 3.0 * torch.randn(am.D, generator=g, dtype=torch.float64)
+    for queries in (20.0 * torch.stack([mu[4] + mu[9], mu[4], mu[9]]), torch.stack([generic, 20.0 * mu[4], 20.0 * mu[9]])):
+        from_keys = torch.einsum("snd,hd->shn", am.sample_keys(mu, a, stretch, alpha, S, g), queries)
+        drawn = am.sample_scores(mu, a, stretch, alpha, queries, S, g)
+        assert drawn.shape == from_keys.shape == (S, 3, am.N)
+        mean = queries @ mu.T  # (3, n)
+        for i in (0, a):
+            cov = alpha * queries @ queries.T + (stretch * torch.outer(queries @ mu[i], queries @ mu[i]) if i == a else 0)
+            scale = cov.diagonal().sqrt()
+            for scores in (from_keys, drawn):
+                assert ((scores[:, :, i].mean(0) - mean[:, i]).abs() <= 5 * scale / S ** 0.5 + 1e-9).all()
+                assert ((torch.cov(scores[:, :, i].T) - cov).abs() <= 0.05 * torch.outer(scale, scale) + 1e-12).all()

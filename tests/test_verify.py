@@ -173,6 +173,20 @@ def test_a_weak_test_lets_a_mutant_escape_and_verify_fails(toy):
 
 
 
+def test_functions_restricts_the_variants_and_rows_to_graded_functions(toy):
+    """verify(only=M, functions=[...]) runs those functions' variants only (a drawn Part 1 term: the
+    exercises on K and V); a name that is not a graded function of M, or functions without only, fail."""
+    root, write = toy
+    build = _toy_build(TOY_TEST + STRONGER, root)
+    report = verify.verify(build, only="toy", functions=["double"])
+    assert report.ok and [r.function for r in report.rows] == ["double"]
+    assert sorted(v.kind for v in report.variants) == ["alternative", "mutant", "solution", "stub"]
+    report = verify.verify(build, only="toy", functions=["triple"])
+    assert not report.ok and report.rows == [] and not [v for v in report.variants if v.kind == "mutant"]
+    assert any("triple: not graded functions of toy" in f for f in report.failures), report.failures
+    assert not verify.verify(build, functions=["double"]).ok
+
+
 def test_a_trivial_output_must_lose_every_point_of_loses_all_of(toy):
     """`x * 0` passes 'double(0) is 0' (a property zeros have); with loses_all_of that is a failure."""
     root, write = toy

@@ -30,7 +30,7 @@ def _as_ids(t, what, block_size):
     assert tuple(t.shape) == (block_size,), (
         f"{what} should have shape ({block_size},) for block_size {block_size}, got {tuple(t.shape)} "
         f"(pad the rearranged string to block_size + 1 characters, then drop one character)")
-    return [int(i) for i in t]
+    return [int(i) for i in t.tolist()]  # tolist: one call, not a tensor per element
 
 
 def _where(doc, block_size, show, index):
