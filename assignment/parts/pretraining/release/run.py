@@ -13,12 +13,15 @@ and the synthesizer side by side, each with half the CPU cores, then a dev-accur
 
     python run.py experiment [--jobs 2] [--seed 0]
 
+`pretrain` and `finetune` also save the loss of every step beside the params they write
+(vanilla.pretrain.params -> vanilla.pretrain.losses.json): the notebook plots them.
 The pretraining corpus is always given: it defines the vocabulary. Without --reading_params_path,
 `finetune` starts from a fresh model (no pretraining) and trains longer. The defaults reach the
 assignment's accuracy thresholds on a laptop CPU in about ten minutes per pretraining run (one
 core each); on a CUDA GPU a bigger model is used (see DEFAULTS).
 """
 import argparse
+import json
 import os
 import time
 
@@ -67,6 +70,24 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def losses_path(params_path):
+    """Where a run keeps the training loss of every step: vanilla.pretrain.params -> vanilla.pretrain.losses.json."""
+    return os.path.splitext(params_path)[0] + ".losses.json"
+
+
+def save_losses(params_path, losses):
+    with open(losses_path(params_path), "w", encoding="utf-8") as f:
+        json.dump([round(x, 5) for x in losses], f)
+
+
+def load_losses(params_path):
+    """The losses a run saved beside `params_path` ([] if it saved none)."""
+    if not os.path.exists(losses_path(params_path)):
+        return []
+    with open(losses_path(params_path), encoding="utf-8") as f:
+        return json.load(f)
+
+
 def settings(device):
     return dict(DEFAULTS["cuda" if str(device).startswith("cuda") else "cpu"])
 
@@ -96,6 +117,7 @@ def main(argv=None):
                                       seed=args.seed, progress=not args.quiet)
         losses = trainer.Trainer(gpt, pretrain_dataset, tconf, device).train()
         model.save_params(gpt, args.writing_params_path)
+        save_losses(args.writing_params_path, losses)
         print(f"pretrained {len(losses)} steps in {time.time() - start:.0f} s, "
               f"final loss {sum(losses[-100:]) / len(losses[-100:]):.3f}")
 
@@ -116,6 +138,7 @@ def main(argv=None):
                                       progress=not args.quiet)
         losses = trainer.Trainer(gpt, finetune_dataset, tconf, device).train()
         model.save_params(gpt, args.writing_params_path)
+        save_losses(args.writing_params_path, losses)
         print(f"fine-tuned {len(losses)} steps in {time.time() - start:.0f} s, final loss {losses[-1]:.3f}")
 
     elif args.function == "evaluate":
