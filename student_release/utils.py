@@ -68,5 +68,7 @@ def default_device():
 
 
 def set_threads(n=None):
-    """Small models run best on a few CPU threads (default: up to 4; 1 is best on a busy machine)."""
-    torch.set_num_threads(n or max(1, min(4, os.cpu_count() or 1)))
+    """Small models run best on a few CPU threads. Default: half the cores (at least 1, at most 4), so
+    that two runs side by side (two terminals, or `run.py experiment`) never ask for more threads than
+    there are cores: oversubscribed, each run is slower than on one thread alone."""
+    torch.set_num_threads(n or max(1, min(4, (os.cpu_count() or 1) // 2)))

@@ -1,5 +1,5 @@
 """Part 3's calibration report (autograder/parts/pretraining/calibration/): thresholds over every run,
-the span-corruption variants' runs among them, and calibrate.check. No training here: runs are made up."""
+the span-corruption variants' runs among them, calibrate.check; run.py's thread default. No training here."""
 import types
 
 from hwbuild.parts import hidden_module
@@ -54,3 +54,20 @@ def test_check_reads_never_pretrained_runs_of_the_reference_only():
     runs[0]["acc"]["vanilla.nopretrain.probe.test"] = 99.0  # a never-pretrained model reaching the probe threshold
     ok, message = calibrate.check(build, report)
     assert not ok and "never-pretrained" in message
+
+
+def test_run_py_thread_default_leaves_room_for_a_second_run(monkeypatch):
+    """Two run.py side by side (two terminals) never ask for more threads than there are cores."""
+    import torch
+    from hwbuild.variants import import_path
+    utils = import_path("part3_release_utils", experiment.pipeline.ROOT + "/assignment/parts/pretraining/release/utils.py")
+    before = torch.get_num_threads()
+    try:
+        for cores, expected in ((1, 1), (2, 1), (4, 2), (16, 4)):
+            monkeypatch.setattr(utils.os, "cpu_count", lambda: cores)
+            utils.set_threads()
+            assert torch.get_num_threads() == expected and 2 * expected <= max(2, cores)
+        utils.set_threads(3)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)

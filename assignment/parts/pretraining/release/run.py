@@ -63,7 +63,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads (default: the cores, up to 4; experiment: the cores / --jobs)")
+                   help="CPU threads (default: half the cores, 1 to 4, so that two runs side by side fit; "
+                        "experiment: the cores / --jobs)")
     p.add_argument("--jobs", type=int, default=2, help="experiment: pipelines run side by side (default 2)")
     p.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
