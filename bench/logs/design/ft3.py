@@ -1,4 +1,4 @@
-"""Fine-tune sweep: python ft2.py DIR PARAMS spec... ; spec = ep:lr:bs[:seed[:wd]]"""
+"""Fine-tune sweep (design, 2026-12-06): python ft3.py DIR PARAMS spec... ; spec = ep:lr:bs[:seed[:wd[:mix]]]"""
 import sys, os, io, torch, time
 d = sys.argv[1]; os.chdir(d); sys.path.insert(0, ".")
 torch.set_num_threads(1)
