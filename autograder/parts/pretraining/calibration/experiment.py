@@ -312,8 +312,8 @@ def save_reference_run(workdirs, dest=REFERENCE_RUN):
 PARTS = {"A": dict(variants=("vanilla",), nopretrain=("vanilla",)),
          "B": dict(variants=("synthesizer",), nopretrain=("synthesizer",))}
 # a span-corruption variant's run: only the pretrained vanilla model (fine-tuning from scratch uses no span
-# corruption; the synthesizer's thresholds are graded by its probe, 16 points below its worst run, and each
-# of its variant runs would cost another 10 CPU-minutes)
+# corruption; the synthesizer's pretraining is graded by its probe, and each of its variant runs would cost
+# another 10 CPU-minutes)
 VARIANT_PARTS = {"A": dict(variants=("vanilla",), nopretrain=())}
 
 
@@ -326,6 +326,11 @@ def _experiment_part(job):
     return seed, span, part, r
 
 
+def _tag(seed, i, span):
+    """A run's name in bench/logs: seed0 (reference), seed0v1 (the first span variant), ..."""
+    return f"seed{seed}" + (f"v{i}" if span else "")
+
+
 def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1, span_variants=()):
     """Run the experiment for each seed (the first is the reference run) and write the report.
 
@@ -336,7 +341,6 @@ def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", j
     build = pipeline.build()
     log_dir = log_dir or os.path.join(pipeline.ROOT, "bench", "logs")
     os.makedirs(log_dir, exist_ok=True)
-    parts = list(PARTS) if jobs > 1 else [None]
     threads = threads or (1 if jobs > 1 else None)
     plans = [(None, PARTS if jobs > 1 else {None: {}})]
     plans += [(v, VARIANT_PARTS if jobs > 1 else {None: dict(VARIANT_PARTS["A"])}) for v in span_variants]
@@ -345,7 +349,7 @@ def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", j
         for seed in seeds:
             for i, (span, plan) in enumerate(plans):
                 for part, kwargs in plan.items():
-                    tag = f"seed{seed}{f'v{i}' if span else ''}{part or ''}"
+                    tag = _tag(seed, i, span) + (part or "")
                     todo.append((seed, span, part, kwargs, workdir_for(build, os.path.join(keep or tmp, tag), span),
                                  threads, os.path.join(log_dir, f"calibrate_{tag}.log")))
         results = {}
@@ -357,7 +361,7 @@ def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", j
         for seed in seeds:
             for i, (span, plan) in enumerate(plans):
                 r = merge_runs([results[seed, span, p] for p in plan]) if jobs > 1 else results[seed, span, None]
-                with open(os.path.join(log_dir, f"calibrate_seed{seed}{f'v{i}' if span else ''}.json"), "w") as f:
+                with open(os.path.join(log_dir, f"calibrate_{_tag(seed, i, span)}.json"), "w") as f:
                     json.dump(r, f, indent=1)
                 runs.append(r)
         save_reference_run([job[4] for job in todo if job[0] == seeds[0] and job[1] is None])
