@@ -242,3 +242,15 @@ def test_otter_log_server_is_never_started(monkeypatch):
     assert port == 0
     with pytest.raises(OSError):
         socket.create_connection((host, port), timeout=1)
+
+
+def test_the_workers_python_stays_visible_read_only_under_a_hidden_path(monkeypatch):
+    """A venv in /tmp (a project cloned there) or inside a private path is bound back read-only
+    over the box's private /tmp, so the student user can start Python; nothing else of it shows."""
+    monkeypatch.setattr(launch, "python_dirs", lambda: ["/tmp/clone/.venv", "/usr"])
+    box = {"code": "/tmp/hw-box-x/code", "trusted": "/tmp/hw-box-x/trusted", "home": "/tmp/hw-box-x/home"}
+    args = launch.bwrap_prefix(box, [], 64)
+    tmpfs = args.index("/tmp", args.index("--tmpfs"))
+    bind = next(i for i in range(len(args) - 2) if args[i:i + 3] == ["--ro-bind", "/tmp/clone/.venv", "/tmp/clone/.venv"])
+    assert tmpfs < bind and ["--dir", "/tmp/clone"] == args[bind - 2:bind]
+    assert "/usr" not in args[args.index("--ro-bind", 1) + 1:]  # outside hidden paths: seen through / already

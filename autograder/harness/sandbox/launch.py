@@ -149,9 +149,10 @@ def bwrap_prefix(box, private, tmpfs_mb):
         if os.path.isdir(p):
             args += ["--tmpfs", p]
             covered.append(p)
-            binds += [("--ro-bind", d) for d in python_dirs() if d.startswith(p.rstrip("/") + "/")]
         elif os.path.exists(p):
             args += ["--ro-bind", "/dev/null", p]
+    # the worker's Python stays visible (read-only) where it lives under a hidden path, e.g. a venv in /tmp
+    binds += [("--ro-bind", d) for d in python_dirs() if any(d.startswith(c.rstrip("/") + "/") for c in covered)]
     for kind, d in binds:
         under = max((c for c in covered if d.startswith(c.rstrip("/") + "/")), key=len, default=None)
         args += (_mount_points(d, under) if under else []) + [kind, d, d]
