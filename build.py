@@ -188,6 +188,10 @@ def main(argv=None):
     c.add_argument("--span-variants", nargs="*", default=None, metavar="NAME",
                    help="Part 3: also rerun each seed's pretrained models with these correct span corruptions "
                         "(names of the catalog's alternatives; no names: the calibration's standard two)")
+    c.add_argument("--pretrained", metavar="DIR", default=None,
+                   help="Part 3: reuse the pretrained checkpoints of an earlier calibration (DIR/<run>/<variant>."
+                        "pretrain.params with that run's log, e.g. DIR/seed0A/) when only fine-tuning or "
+                        "evaluation changed; pretraining on one machine is reproducible")
     c.add_argument("--note", default="", help="a paragraph for the report (what changed, what the runs show)")
     args = parser.parse_args(argv)
     try:

@@ -177,11 +177,16 @@ def greedy_answers(model, prompts, stoi, itos, steps=32, batch_size=256):
     return out
 
 
+def answer_prompt(question):
+    """What the model continues to answer `question`: the question and a space, as in the corpus's quiz
+    lines and dataset.NameDataset's fine-tuning examples ("Where was NAME born? PLACE⁇")."""
+    return question + " "
+
+
 def answer_of(question, generated):
-    """The predicted place: what follows the MASK after the question, up to the next MASK (one line)."""
-    completion = question + MASK_CHAR + generated
-    parts = completion.split(MASK_CHAR)
-    return parts[1].replace(PAD_CHAR, "").split("\n")[0].strip() if len(parts) > 1 else ""
+    """The predicted place: what the model wrote after answer_prompt(question), up to the MASK that
+    ends it (one line)."""
+    return generated.split(MASK_CHAR)[0].replace(PAD_CHAR, "").split("\n")[0].strip()
 
 
 def predict_places(params, vocab_chars, questions, device="cpu", batch_size=256):
@@ -191,7 +196,7 @@ def predict_places(params, vocab_chars, questions, device="cpu", batch_size=256)
     """
     model = model_from_params(params, device)
     stoi, itos = vocabulary(vocab_chars)
-    prompts = [q + MASK_CHAR for q in questions]
+    prompts = [answer_prompt(q) for q in questions]
     generated = greedy_answers(model, prompts, stoi, itos, batch_size=batch_size)
     return [answer_of(q, g) for q, g in zip(questions, generated)]
 

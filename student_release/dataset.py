@@ -14,10 +14,14 @@ PAD_CHAR = "\u25A1"  # the empty square character, for padding
 
 
 class NameDataset(Dataset):
-    """Given. Fine-tuning examples `question MASK answer MASK PAD...` from lines `question<TAB>answer`.
+    """Given. Fine-tuning examples `question SPACE answer MASK PAD...` from lines `question<TAB>answer`.
 
-    Uses the vocabulary and block size of the pretraining dataset. The loss is computed only on the
-    answer part: y is PAD (ignored by the loss) over the question.
+    The corpus's own question frame ("Where was NAME born? PLACE."), ended by MASK instead of "."
+    (CS224N writes `question MASK answer MASK`: a MASK in front of the answer is a frame the pretrained
+    model never read, and fine-tuning into it lost half of what the model could answer; see the
+    calibration report). model.answer_prompt(question) is the same prompt. Uses the vocabulary and
+    block size of the pretraining dataset. The loss is computed only on the answer part: y is PAD
+    (ignored by the loss) over the question and its space.
     """
 
     def __init__(self, pretraining_dataset, data):
@@ -33,7 +37,8 @@ class NameDataset(Dataset):
 
     def __getitem__(self, idx):
         inp, oup = self.data[idx].split("\t")
-        x = (inp + self.MASK_CHAR + oup + self.MASK_CHAR)[:self.block_size + 1]  # long lines are cut
+        inp += " "
+        x = (inp + oup + self.MASK_CHAR)[:self.block_size + 1]  # long lines are cut
         x = x + self.PAD_CHAR * (self.block_size + 1 - len(x))
         y = (self.PAD_CHAR * (len(inp) - 1) + x[len(inp):])[:self.block_size]  # no loss on the question
         x = torch.tensor([self.stoi[c] for c in x[:-1]], dtype=torch.long)

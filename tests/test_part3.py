@@ -148,9 +148,12 @@ def test_generator_baseline_and_held_out(seed):
     for split in ("dev", "test"):  # the most common place is 5% of every split, by construction
         assert 0.04 <= part3_data.baseline(d["train"], d[split]) <= 0.06
     docs = d["wiki"].split("\n")
+    quizzed = {name for name, _ in d["train"][:part3_data.N_QUIZ]}
     for name, place in d["train"] + d["dev"] + d["test"]:
-        found = [doc for doc in docs if name in doc]
-        assert len(found) == 1 and found[0].startswith(f"{name} was born in {place}. ")
+        found = sorted((doc for doc in docs if name in doc), key=lambda doc: doc.startswith("Where"))
+        assert found[0].startswith(f"{name} was born in {place}. ")  # one biography each
+        # a quiz document only for the first N_QUIZ training people: dev and test facts are only in biographies
+        assert found[1:] == ([f"Where was {name} born? {place}."] if name in quizzed else [])
     vocab = set(d["wiki"])
     assert set("".join(part3_data.question(n) for n, _ in d["test"])) <= vocab
 
@@ -210,11 +213,27 @@ def test_name_dataset_cuts_lines_longer_than_the_block(solution_modules):
     ds = solution_modules["dataset"]
     pre = ds.CharCorruptionDataset("abc def?\tWhere was x born\n", 16)
     names = ds.NameDataset(pre, "Where was x born?\tabc\nWhere was abc def abc def born?\tabc\n")
-    for x, y in (names[0], names[1]):  # 17 + 5 and 31 + 5 characters: both cut to the block
+    for x, y in (names[0], names[1]):  # 18 + 4 and 32 + 4 characters: both cut to the block
         assert x.shape == y.shape == (16,)
         assert bool((y[:15] == 0).all())  # no loss on the question
     x, _ = names[1]
     assert "".join(pre.itos[int(i)] for i in x) == "Where was abc def abc def born?"[:16]
+
+
+def test_fine_tuning_examples_and_predictions_use_one_question_frame(solution_modules):
+    """NameDataset trains exactly the continuation that predict_places asks for: model.answer_prompt(q),
+    then the answer and the MASK that ends it; the loss covers only that answer."""
+    ds, model = solution_modules["dataset"], solution_modules["model"]
+    q, a = "Where was x born?", "abc"
+    pre = ds.CharCorruptionDataset("abc def?\tWhere was x born\n", 32)
+    x, y = ds.NameDataset(pre, f"{q}\t{a}\n")[0]
+    text = "".join(pre.itos[int(i)] for i in x).rstrip(ds.PAD_CHAR)
+    prompt = model.answer_prompt(q)
+    assert text == prompt + a + ds.MASK_CHAR
+    target = "".join(pre.itos[int(i)] for i in y)
+    assert target[len(prompt) - 1:].rstrip(ds.PAD_CHAR) == a + ds.MASK_CHAR
+    assert bool((y[:len(prompt) - 1] == 0).all())
+    assert model.answer_of(q, a + ds.MASK_CHAR + "junk") == a
 
 
 def test_rotary_scores_depend_on_relative_position_only(solution_modules):

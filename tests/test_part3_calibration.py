@@ -2,6 +2,8 @@
 the span-corruption variants' runs among them, calibrate.check; run.py's thread default. No training here."""
 import types
 
+import pytest
+
 from hwbuild.parts import hidden_module
 
 experiment = hidden_module("pretraining", "calibration/experiment.py")
@@ -42,7 +44,7 @@ def test_a_variant_run_below_the_reference_runs_sets_the_thresholds():
     assert "| span corruption |" in text and "| 0 | Gaussian |" in text and "over 3 run(s)" in text
 
 
-def test_check_reads_never_pretrained_runs_of_the_reference_only():
+def test_check_reads_never_pretrained_runs_of_the_reference_only_and_wants_qa_over_twice_the_baseline():
     answers = ["Alpha", "Beta"]
     build = types.SimpleNamespace(
         questions=[types.SimpleNamespace(name="q3_3_accuracy", source=f"DATA_SEED = 0\nTEST_ANSWERS = {answers}\n")],
@@ -54,6 +56,11 @@ def test_check_reads_never_pretrained_runs_of_the_reference_only():
     runs[0]["acc"]["vanilla.nopretrain.probe.test"] = 99.0  # a never-pretrained model reaching the probe threshold
     ok, message = calibrate.check(build, report)
     assert not ok and "never-pretrained" in message
+    runs[0]["acc"]["vanilla.nopretrain.probe.test"] = 0.0
+    runs.append(_run(1, "Gaussian", 15.0, nopretrain=False))  # a weak run: the QA threshold falls to 7.5%
+    report["thresholds"] = experiment.thresholds(runs, n_test=150)
+    ok, message = calibrate.check(build, report)
+    assert not ok and "below 2x the most-common-place baseline (5.0%)" in message, message
 
 
 def test_run_py_thread_default_leaves_room_for_a_second_run(monkeypatch):
@@ -71,3 +78,21 @@ def test_run_py_thread_default_leaves_room_for_a_second_run(monkeypatch):
         assert torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(before)
+
+
+def test_reused_pretraining_is_copied_with_its_logged_time_steps_and_loss(tmp_path):
+    """calibrate --pretrained: a checkpoint of an earlier calibration stands in for pretraining, with the
+    wall time, steps and loss its log recorded; none there: pretrain; a checkpoint without its log: an error."""
+    earlier, work = tmp_path / "seed0A", tmp_path / "work"
+    earlier.mkdir(), work.mkdir()
+    (earlier / "vanilla.pretrain.params").write_bytes(b"weights")
+    (earlier / "calibrate_seed0A.log").write_text(
+        "$ pretrain vanilla data/wiki.txt --seed 0  (706.7 s wall, 653.3 s CPU so far)\n"
+        "data has 66995 characters, 48 unique.\npretrained 11500 steps in 703 s, final loss 0.625\n")
+    assert experiment.reuse_pretrained(str(work), str(earlier), "vanilla") == (706.7, 11500, 0.625)
+    assert (work / "vanilla.pretrain.params").read_bytes() == b"weights"
+    assert experiment.reuse_pretrained(str(work), str(earlier), "synthesizer") is None
+    assert experiment.reuse_pretrained(str(work), None, "vanilla") is None
+    (earlier / "calibrate_seed0A.log").write_text("nothing\n")
+    with pytest.raises(ValueError, match="no log of the pretraining of vanilla"):
+        experiment.reuse_pretrained(str(work), str(earlier), "vanilla")

@@ -3,6 +3,8 @@
 #
 # A small character-level GPT (`model.py`, given) learns made-up biographies from `data/wiki.txt` by
 # *span corruption*: a random span of each document is cut out and the model learns to restore it.
+# (Like a real corpus, it also holds a few question-and-answer lines, "Where was NAME born? PLACE.",
+# about some of the training people; never about the dev or test people.)
 # Then it is fine-tuned on questions "Where was NAME born?" whose answers are in the biographies
 # but not in the fine-tuning set. Does pretraining let the model answer them? You write the
 # corruption (`CharCorruptionDataset.__getitem__` in `dataset.py`) and a second kind of attention
@@ -85,8 +87,9 @@ grader.check("q3_2_synthesizer")
 # ## 3. Pretrain and fine-tune
 #
 # For each variant, `run.py pretrain` trains on the corrupted corpus and `run.py finetune` on the
-# birthplace questions of `data/birth_places_train.tsv`; the baseline fine-tunes a fresh model
-# without pretraining. Run all of it in a terminal with one command, as the autograder calibrated
+# birthplace questions of `data/birth_places_train.tsv`, each written as the corpus's quiz lines are,
+# `Where was NAME born? PLACE⁇` (`dataset.NameDataset`; CS224N puts a ⁇ between question and answer,
+# a frame the pretrained model never read); the baseline fine-tunes a fresh model without pretraining. Run all of it in a terminal with one command, as the autograder calibrated
 # and timed it (the README says how long it takes; a line per finished step, details in `logs/`):
 #
 #     python run.py experiment

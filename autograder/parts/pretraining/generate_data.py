@@ -4,7 +4,9 @@ Everything is a deterministic function of the seed: made-up people (syllable nam
 places with skewed birthplace frequencies (the most common 5% of every split, so that always
 answering it scores about 5%; the rest p_i proportional to 1/(i+30)), one biography per line:
 "NAME was born in PLACE." first, then 2-3 sentences that mention distractor places (studied,
-worked, died, moved, lived).
+worked, died, moved, lived); and, as a real corpus has question-and-answer pages, a one-line
+quiz document "Where was NAME born? PLACE." for the first N_QUIZ training people (never a dev or test
+person: what the model answers about them it can only have read in their biographies).
 
 Writes, for the release, assignment/parts/pretraining/release/data/{wiki.txt, birth_places_train.tsv, birth_dev.tsv,
 birth_test_inputs.tsv}; the test answers go only into the hidden test file
@@ -24,7 +26,7 @@ HIDDEN_TEST = os.path.join(parts.AUTOGRADER, "parts", "pretraining", "tests", "q
 DEFAULT_SEED = 0
 
 # People with questions (all of them are in the corpus). Few enough that run.py's CPU defaults give
-# each biography ~500 passes in ~10 minutes: memorising a birthplace takes 400-450 (with 800 people
+# each document ~500 passes in ~12 minutes on one core: memorising a birthplace takes 400-450 (with 800 people
 # and 300 passes a probe found 10% of the birthplaces, with 475 people and 500 passes 96-99%).
 N_TRAIN, N_DEV, N_TEST = 250, 75, 150
 N_PLACES = 150
@@ -40,6 +42,13 @@ OCCUPATIONS = ["painter", "chemist", "farmer", "poet", "sailor", "teacher", "jud
 # the name ("In 1795, NAME was born in ...") moves it out of more windows: with a third of the
 # biographies so, a probe found 63% of the birthplaces instead of 96% after the same pretraining.
 BIRTH = "{n} was born in {b}."
+# Quiz documents for the training people. With only the biography frame, question answering reached
+# 7-31% of the test people depending on pretraining's random stream (calibration of 2026-12-06: the
+# fact was stored on "NAME was born in", not on the name); seeing the same people in both frames
+# while pretraining makes it reachable from a question: the two weakest streams went from 7.3% and
+# 12.0% to 24.7-36.0% (bench/logs/design/README.md; 100 quiz lines: 16-21%).
+N_QUIZ = N_TRAIN
+QUIZ = "Where was {n} born? {b}."
 OTHER = ["{p} studied in {x}.", "{p} worked in {x} as {o}.", "{p} died in {x}.", "{p} later moved to {x}.",
          "{p} lived in {x} for many years.", "{p} wrote a song called Why {x}?"]
 
@@ -100,9 +109,9 @@ def generate(seed=DEFAULT_SEED):
             sentences.append(template.format(p=subject, x=x, o=f"{article} {occupation}"))
         people.append((name, birth))
         bios.append(" ".join(sentences))
-    order = list(range(n_people))
-    rng.shuffle(order)
-    wiki = "\n".join(bios[i] for i in order) + "\n"
+    docs = bios + [QUIZ.format(n=name, b=birth) for name, birth in people[:N_QUIZ]]
+    rng.shuffle(docs)
+    wiki = "\n".join(docs) + "\n"
     question_chars = set("Where was born?\t")
     if not question_chars <= set(wiki):  # every question character must be in the vocabulary
         wiki += "Where was it born? Nobody knows.\n"

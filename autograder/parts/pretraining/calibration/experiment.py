@@ -109,13 +109,31 @@ def accuracy(pred_path, answers):
     return 100.0 * sum(p == a for p, a in zip(preds, answers)) / len(answers)
 
 
+def reuse_pretrained(workdir, pretrained, variant):
+    """Copy `pretrained`/<variant>.pretrain.params into `workdir` and read its pretraining (wall s,
+    steps, loss) from the log beside it (calibrate_<run>.log of the calibration that made it); None
+    when there is no such checkpoint."""
+    src = os.path.join(pretrained or "", f"{variant}.pretrain.params")
+    if not pretrained or not os.path.isfile(src):
+        return None
+    shutil.copy(src, os.path.join(workdir, f"{variant}.pretrain.params"))
+    text = "".join(open(os.path.join(pretrained, n), encoding="utf-8").read()
+                   for n in sorted(os.listdir(pretrained)) if n.endswith(".log"))
+    m = re.search(rf"^\$ pretrain {variant} .*\(([\d.]+) s wall.*\n(?:.*\n)*?pretrained (\d+) steps.*final loss ([\d.]+)",
+                  text, re.M)
+    if not m:
+        raise ValueError(f"{pretrained}: no log of the pretraining of {variant}")
+    return float(m.group(1)), int(m.group(2)), float(m.group(3))
+
+
 def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epochs=None,
-               variants=("vanilla", "synthesizer"), nopretrain=("vanilla", "synthesizer")):
+               variants=("vanilla", "synthesizer"), nopretrain=("vanilla", "synthesizer"), pretrained=None):
     """Run the whole Part 3 experiment in `workdir` (a release copy with solutions); returns a dict.
 
     `variants` (pretrained) / `nopretrain` (fine-tuned from scratch) select parts of it (e.g. to run
     them in parallel; see merge_runs). Every fine-tuned model also gets the cloze probe on the dev and
-    test people (acc "<run>.probe.<split>"), as the hidden test q3_3 probes the submitted params."""
+    test people (acc "<run>.probe.<split>"), as the hidden test q3_3 probes the submitted params.
+    `pretrained`: a directory with checkpoints to reuse instead of pretraining (reuse_pretrained)."""
     data_seed = part3_data.current_seed() if data_seed is None else data_seed
     data = part3_data.generate(data_seed)
     answers = {"dev": [p for _, p in data["dev"]], "test": [p for _, p in data["test"]]}
@@ -144,13 +162,21 @@ def experiment(workdir, seed, threads=None, log=sys.stdout, data_seed=None, epoc
             out["acc"][f"{run}.{split}"] = round(accuracy(os.path.join(workdir, dest), answers[split]), 2)
 
     for variant in variants:
-        s, text = _run(workdir, ["pretrain", variant, *common, *extra,
-                                 "--writing_params_path", f"{variant}.pretrain.params"], log)
+        reused = reuse_pretrained(workdir, pretrained, variant)
+        if reused:
+            s, steps, loss = reused
+            log.write(f"reused {pretrained}/{variant}.pretrain.params: pretrained {steps} steps in {s} s, "
+                      f"final loss {loss}\n")
+            out.setdefault("reused_pretraining", []).append(variant)
+        else:
+            s, text = _run(workdir, ["pretrain", variant, *common, *extra,
+                                     "--writing_params_path", f"{variant}.pretrain.params"], log)
+            m = re.search(r"pretrained (\d+) steps.*final loss ([\d.]+)", text)
+            steps, loss = (int(m.group(1)), float(m.group(2))) if m else (None, None)
         out["walls"][f"pretrain {variant}"] = round(s, 1)
-        m = re.search(r"pretrained (\d+) steps.*final loss ([\d.]+)", text)
-        if m:
-            out.setdefault("pretrain_steps", {})[variant] = int(m.group(1))
-            out.setdefault("pretrain_loss", {})[variant] = float(m.group(2))
+        if steps is not None:
+            out.setdefault("pretrain_steps", {})[variant] = steps
+            out.setdefault("pretrain_loss", {})[variant] = loss
         s, text = _run(workdir, ["probe", variant, *common, "--reading_params_path", f"{variant}.pretrain.params",
                                  "--eval_corpus_path", evals["dev"]], log)
         m = re.search(r": ([\d.]+)%", text)
@@ -331,12 +357,14 @@ def _tag(seed, i, span):
     return f"seed{seed}" + (f"v{i}" if span else "")
 
 
-def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1, span_variants=()):
+def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", jobs=1, span_variants=(),
+              pretrained=None):
     """Run the experiment for each seed (the first is the reference run) and write the report.
 
     jobs > 1 runs the PARTS of every seed as separate processes, `jobs` at a time, one torch thread
     each unless `threads` says otherwise. Each of `span_variants` (names in SPAN_VARIANTS or the
-    catalog) reruns every seed's pretrained models with that span corruption instead of the reference's."""
+    catalog) reruns every seed's pretrained models with that span corruption instead of the reference's.
+    `pretrained`: reuse the checkpoints in pretrained/<run>/ (e.g. seed0A/, seed0v1A/) where there are any."""
     from concurrent.futures import ProcessPoolExecutor
     build = pipeline.build()
     log_dir = log_dir or os.path.join(pipeline.ROOT, "bench", "logs")
@@ -350,6 +378,7 @@ def calibrate(seeds=(0, 1, 2), threads=None, keep=None, log_dir=None, note="", j
             for i, (span, plan) in enumerate(plans):
                 for part, kwargs in plan.items():
                     tag = _tag(seed, i, span) + (part or "")
+                    kwargs = dict(kwargs, pretrained=os.path.join(pretrained, tag)) if pretrained else kwargs
                     todo.append((seed, span, part, kwargs, workdir_for(build, os.path.join(keep or tmp, tag), span),
                                  threads, os.path.join(log_dir, f"calibrate_{tag}.log")))
         results = {}
