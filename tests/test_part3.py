@@ -319,17 +319,23 @@ CALIBRATION = os.path.join(ROOT, "autograder", "parts", "pretraining", "calibrat
 
 def test_never_pretrained_models_lose_the_pretraining_points_and_the_reference_keeps_them(build, solution_modules):
     """Honest models fine-tuned from scratch (calibration/nopretrain_run: their real params and
-    predictions), submitted as the pretrained ones, lose both pretraining tests at the real thresholds;
-    the synthesizer's by the cloze probe (its question answering is near the baseline either way). The
-    reference run (solutions/) keeps them."""
+    predictions), submitted as the pretrained ones, lose both pretraining tests at the real thresholds,
+    by question answering and, with its thresholds at 0, by the cloze probe alone. The reference run
+    (solutions/) keeps them."""
     scratch = os.path.join(CALIBRATION, "nopretrain_run")
     files = {f"{v}.finetune.params": os.path.join(scratch, f"{v}.nopretrain.params") for v in ("vanilla", "synthesizer")}
     files.update({f"{v}.pretrain.test.predictions": os.path.join(scratch, f"{v}.nopretrain.test.predictions")
                   for v in ("vanilla", "synthesizer")})
     files["vanilla.nopretrain.test.predictions"] = files["vanilla.pretrain.test.predictions"]
     res = {n.split(":")[0]: (ok, m) for n, (ok, m) in _run_accuracy(build, solution_modules, files).items()}
-    assert not res["Pretrained vanilla model"][0] and not res["Pretrained synthesizer model"][0], res
-    assert "completes 'NAME was born in ' with the right place" in res["Pretrained synthesizer model"][1]
+    for run in ("Pretrained vanilla model", "Pretrained synthesizer model"):
+        assert not res[run][0] and "of the hidden test questions answered correctly" in res[run][1], res
+    with open(os.path.join(CALIBRATION, "report.json"), encoding="utf-8") as f:  # the probe alone catches them too
+        probe_only = dict(json.load(f)["thresholds"], **{"vanilla.pretrain": 0.0, "synthesizer.pretrain": 0.0})
+    res = {n.split(":")[0]: (ok, m) for n, (ok, m) in
+           _run_accuracy(build, solution_modules, files, thresholds=probe_only).items()}
+    for run in ("Pretrained vanilla model", "Pretrained synthesizer model"):
+        assert not res[run][0] and "completes 'NAME was born in ' with the right place" in res[run][1], res
     reference = os.path.join(CALIBRATION, "reference_run")
     files = {f: os.path.join(reference, f) for f in os.listdir(reference)}
     res = _run_accuracy(build, solution_modules, files)
