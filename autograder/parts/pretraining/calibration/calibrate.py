@@ -6,8 +6,8 @@ margin), report.md and reference_run/ here.
 
 check(build, report) -> (ok, message): the report must be for the data seed the hidden answers come
 from, every run the hidden accuracy test scores must have a threshold, and the reference run's files
-must be in solutions/ and score at least the thresholds on the hidden answers; the vanilla question-
-answering thresholds must be well above the baseline (OVER_BASELINE).
+must be in solutions/ and score at least the thresholds on the hidden answers; the question-answering
+thresholds must be well above the baseline (OVER_BASELINE).
 """
 import ast
 

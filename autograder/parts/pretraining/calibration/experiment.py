@@ -338,8 +338,7 @@ def save_reference_run(workdirs, dest=REFERENCE_RUN):
 PARTS = {"A": dict(variants=("vanilla",), nopretrain=("vanilla",)),
          "B": dict(variants=("synthesizer",), nopretrain=("synthesizer",))}
 # a span-corruption variant's run: only the pretrained vanilla model (fine-tuning from scratch uses no span
-# corruption; the synthesizer's pretraining is graded by its probe, and each of its variant runs would cost
-# another 10 CPU-minutes)
+# corruption; each synthesizer variant run would cost another ~12 CPU-minutes)
 VARIANT_PARTS = {"A": dict(variants=("vanilla",), nopretrain=())}
 
 
